@@ -1,0 +1,56 @@
+# 群防 Qunfang. Two commands on a fresh clone: `make demo` and `make test` (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup demo serve test test-browser bench lint format messages browser clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "群防需要 Python 3.11 / Qunfang needs Python 3.11")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## install into .venv (idempotent)
+
+demo: $(STAMP)  ## migrate var/qunfang.sqlite3, load the demo city, serve on 127.0.0.1:8000
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@test ! -f var/demo-logins.txt || { echo; echo "演示账号 / demo logins (var/demo-logins.txt):"; cat var/demo-logins.txt; }
+	@echo; echo "打开 / open http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: $(STAMP)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)  ## the whole suite (browser tests skip, and say so, where chromium is absent)
+	$(PY) -m pytest
+
+BENCH_DB ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+bench: $(STAMP)  ## every `bench_*` command, each printing JSON lines, on a scratch database
+	@mkdir -p var
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --no-input -v 0
+	@for cmd in $$($(PY) manage.py help --commands | grep '^bench_'); do \
+	  DATABASE_URL=$(BENCH_DB) $(PY) manage.py $$cmd || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)  ## refresh the English catalogue after changing UI text (needs GNU gettext)
+	$(PY) manage.py makemessages -l en --no-obsolete -i '.venv/*' -i 'var/*'
+	$(PY) manage.py compilemessages -l en
+
+browser:  ## Debian's chromium for the browser tests (root; no browser download by Playwright)
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+clean:
+	rm -rf $(VENV) var test-output .pytest_cache

@@ -1,0 +1,93 @@
+"""Roles and what each may do. This table is the whole permission model; tests snapshot it."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HQ_LEADER = "hq_leader", _("指挥部领导")
+    DEPT_STAFF = "dept_staff", _("部门工作人员")
+    TOWN_CADRE = "town_cadre", _("镇街干部")
+    VILLAGE_CADRE = "village_cadre", _("村居干部")
+    GRID_WORKER = "grid_worker", _("网格员")
+    VOLUNTEER = "volunteer", _("志愿者")
+    COUNSELLOR = "counsellor", _("心理咨询师")
+    AUDITOR = "auditor", _("审计员")
+
+
+class Capability(models.TextChoices):
+    VIEW_DASHBOARD = "view_dashboard", _("查看区域总览")
+    VIEW_MEMBERS = "view_members", _("查看人员")
+    MANAGE_MEMBERS = "manage_members", _("管理人员与部门")
+    MANAGE_GRIDS = "manage_grids", _("管理网格")
+    EDIT_RECORDS = "edit_records", _("录入业务数据")
+    VIEW_SENSITIVE = "view_sensitive", _("查看敏感个人信息")
+    VIEW_AUDIT = "view_audit", _("查看审计记录")
+
+
+C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.HQ_LEADER: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_MEMBERS,
+            C.MANAGE_MEMBERS,
+            C.MANAGE_GRIDS,
+            C.EDIT_RECORDS,
+            C.VIEW_SENSITIVE,
+        }
+    ),
+    Role.DEPT_STAFF: frozenset({C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.EDIT_RECORDS}),
+    Role.TOWN_CADRE: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_MEMBERS,
+            C.MANAGE_MEMBERS,
+            C.MANAGE_GRIDS,
+            C.EDIT_RECORDS,
+            C.VIEW_SENSITIVE,
+        }
+    ),
+    Role.VILLAGE_CADRE: frozenset(
+        {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS, C.VIEW_SENSITIVE}
+    ),
+    Role.GRID_WORKER: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS}),
+    Role.VOLUNTEER: frozenset({C.VIEW_DASHBOARD}),
+    Role.COUNSELLOR: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS}),
+    # Separation of duties (MLPS 8.1.4.2d): the auditor reads the trail and edits nothing.
+    Role.AUDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_AUDIT}),
+}
+del C
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("区县")
+    TOWN = "town", _("乡镇街道")
+    VILLAGE = "village", _("村居")
+    GRID = "grid", _("网格")
+
+
+# NBS codes grow by level: 2 → 4 → 6 → 9 → 12 digits; grids add three digits to a village code.
+CODE_LENGTH = {
+    Level.PROVINCE: 2,
+    Level.CITY: 4,
+    Level.COUNTY: 6,
+    Level.TOWN: 9,
+    Level.VILLAGE: 12,
+    Level.GRID: 15,
+}
+LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
+
+# The levels at which each role may be placed; a village cadre works in a village, and so on.
+ROLE_LEVELS: dict[str, frozenset[str]] = {
+    Role.HQ_LEADER: frozenset({Level.PROVINCE, Level.CITY, Level.COUNTY}),
+    Role.DEPT_STAFF: frozenset({Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWN}),
+    Role.TOWN_CADRE: frozenset({Level.TOWN}),
+    Role.VILLAGE_CADRE: frozenset({Level.VILLAGE}),
+    Role.GRID_WORKER: frozenset({Level.VILLAGE, Level.GRID}),
+    Role.VOLUNTEER: frozenset({Level.CITY, Level.COUNTY, Level.TOWN, Level.VILLAGE, Level.GRID}),
+    Role.COUNSELLOR: frozenset({Level.CITY, Level.COUNTY}),
+    Role.AUDITOR: frozenset({Level.PROVINCE, Level.CITY, Level.COUNTY}),
+}
