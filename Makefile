@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo serve test test-browser bench lint format messages browser clean
+.PHONY: setup demo serve test bench lint format messages browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "群防需要 Python 3.11 / Qunfang needs Python 3.11")'
@@ -32,7 +32,7 @@ test: $(STAMP)  ## the whole suite (browser tests skip, and say so, where chromi
 
 BENCH_DB ?= sqlite:///$(CURDIR)/var/bench.sqlite3
 bench: $(STAMP)  ## every `bench_*` command, each printing JSON lines, on a scratch database
-	@mkdir -p var
+	@mkdir -p var && rm -f var/bench.sqlite3
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --no-input -v 0
 	@for cmd in $$($(PY) manage.py help --commands | grep '^bench_'); do \
 	  DATABASE_URL=$(BENCH_DB) $(PY) manage.py $$cmd || exit 1; done
@@ -46,8 +46,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)  ## refresh the English catalogue after changing UI text (needs GNU gettext)
-	$(PY) manage.py makemessages -l en --no-obsolete -i '.venv/*' -i 'var/*'
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --no-obsolete -i '.venv/*' -i 'var/*' -i 'test-output/*'
+	$(PY) scripts/fill_translations.py
 
 browser:  ## Debian's chromium for the browser tests (root; no browser download by Playwright)
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from qunfang.org import api as org_api
@@ -24,6 +25,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-admin.site.site_header = "群防 Qunfang 后台管理"
-admin.site.site_title = "群防 Qunfang"
-admin.site.index_title = "后台管理"
+admin.site.site_header = _("群防 Qunfang 后台管理")
+admin.site.site_title = _("群防 Qunfang")
+admin.site.index_title = _("后台管理")
