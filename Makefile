@@ -20,7 +20,6 @@ setup: $(STAMP)  ## install into .venv (idempotent)
 demo: $(STAMP)  ## migrate var/qunfang.sqlite3, load the demo city, serve on 127.0.0.1:8000
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
-	@test ! -f var/demo-logins.txt || { echo; echo "演示账号 / demo logins (var/demo-logins.txt):"; cat var/demo-logins.txt; }
 	@echo; echo "打开 / open http://$(HOST):$(PORT)/"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -30,3 +30,12 @@ def test_the_english_catalogue_is_complete_and_compiled():
     assert not po.fuzzy_entries()
     mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
     assert {e.msgid: e.msgstr for e in mo} == {e.msgid: e.msgstr for e in po if e.msgid}
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(cast):
+    client = client_for(cast.town_cadre)
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "区域总览" in body
+    admin = client_for(cast.superuser).get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert "群防 Qunfang 后台管理" in admin
+    assert "站点管理" in admin or "后台管理" in admin

@@ -68,3 +68,4 @@ def test_seed_demo_twice_keeps_passwords_and_rows(db, tmp_path, capsys):
     assert dict(get_user_model().objects.values_list("username", "password")) == hashes
     assert Region.objects.count() == regions
     assert not (tmp_path / "b.txt").exists()
+    assert "密码未改动" in capsys.readouterr().out

@@ -57,7 +57,9 @@ class Command(BaseCommand):
 
     def _write_logins(self, ctx: DemoContext) -> None:
         if not ctx.logins:
-            self.stdout.write(f"演示账号已存在，未改动密码（见 {ctx.logins_file}）。")
+            self.stdout.write(f"演示账号已存在，密码未改动（{ctx.logins_file}）：")
+            if ctx.logins_file.exists():
+                self.stdout.write(ctx.logins_file.read_text(encoding="utf-8"))
             return
         lines = ["账号\t初始密码\t角色与区域"]
         lines += [f"{username}\t{password}\t{what}" for username, password, what in ctx.logins]
