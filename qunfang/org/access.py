@@ -16,13 +16,28 @@ from django.http import Http404
 from qunfang.org.models import Membership, Region
 from qunfang.org.roles import ROLE_CAPABILITIES
 
-# Sorts right after "9", so [code, code + SUBTREE_END) holds code and all its descendants.
-SUBTREE_END = ":"
+
+def subtree_upper_bound(code: str) -> str | None:
+    """The smallest digit string above every string that starts with `code`.
+
+    "1405" → "1406", "1409" → "141", "99" → None. Codes are digits only, and digit strings
+    compare the same under every collation (C, glibc, ICU zh/en), so the range is correct on a
+    PostgreSQL database whatever its collation; a sentinel such as ":" is not (ICU sorts it
+    before digits).
+    """
+    stripped = code.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
 def subtree_q(code: str, path: str = "code") -> Q:
     """Rows whose region code at `path` is `code` or below it: one index range scan."""
-    return Q(**{f"{path}__gte": code, f"{path}__lt": code + SUBTREE_END})
+    upper = subtree_upper_bound(code)
+    condition = Q(**{f"{path}__gte": code})
+    if upper is not None:
+        condition &= Q(**{f"{path}__lt": upper})
+    return condition
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
 from qunfang.org.access import (
     has_capability_anywhere,
@@ -12,6 +13,7 @@ from qunfang.org.access import (
     scope_path_of,
     scoped,
 )
+from qunfang.org.forms import MembershipAdminForm
 from qunfang.org.models import Department, Membership, Region
 from qunfang.org.roles import Capability
 
@@ -122,6 +124,18 @@ class MembershipAdmin(ScopedModelAdmin):
     list_select_related = ["user", "region", "department"]
     raw_id_fields = ["user", "region", "department"]
     view_capability = Capability.VIEW_MEMBERS
+    form = MembershipAdminForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=AuditEvent.Action.PERMISSION,
+            actor=request.user,
+            target=f"任职 {obj.user.get_username()} {obj.role}",
+            region_code=obj.region.code,
+            request=request,
+            detail={"changed": form.changed_data, "active": obj.is_active},
+        )
 
 
 @admin.register(AuditEvent)

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.org.models import Membership
 from qunfang.org.roles import Role
+from qunfang.org.services import membership_validate
 
 
 class GridForm(forms.Form):
@@ -17,3 +19,18 @@ class MembershipFilterForm(forms.Form):
     role = forms.ChoiceField(
         label=_("角色"), choices=[("", _("全部角色")), *Role.choices], required=False
     )
+
+
+class MembershipAdminForm(forms.ModelForm):
+    """The admin's membership form applies the same rules as the membership service."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "region", "department", "role", "is_active"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        region, role = cleaned.get("region"), cleaned.get("role")
+        if region is not None and role:
+            membership_validate(region=region, role=role, department=cleaned.get("department"))
+        return cleaned

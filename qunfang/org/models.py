@@ -12,7 +12,7 @@ class Region(models.Model):
 
     `code` is the materialised path. NBS codes are hierarchical (a parent's code is a prefix of
     its children's), and grids extend their village's code, so "this node and everything below
-    it" is the index range code ∈ [code, code + ":") — ":" sorts right after "9".
+    it" is one index range scan (see access.subtree_q: "1405" → code ∈ ["1405", "1406")).
     """
 
     SCOPE_PATH = "code"

@@ -14,6 +14,7 @@ from qunfang.org.access import (
     scope_for,
     scoped,
     subtree_q,
+    subtree_upper_bound,
 )
 from qunfang.org.models import Membership, Region
 from qunfang.org.roles import Capability, Role
@@ -149,3 +150,44 @@ def test_visible_rows_are_exactly_the_subtrees_of_random_memberships(cast, seed)
     user._qunfang_memberships = None  # drop the per-request cache of memberships
     expected = {r.pk for r in all_regions if any(r.code.startswith(x.code) for x in roots)}
     assert set(regions_for(user).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "upper"),
+    [
+        ("1405", "1406"),
+        ("1409", "141"),
+        ("140599", "1406"),
+        ("99", None),
+        ("140525100200", "140525100201"),
+    ],
+)
+def test_the_subtree_upper_bound_is_the_next_digit_string(code, upper):
+    assert subtree_upper_bound(code) == upper
+
+
+COLLATIONS = {
+    "postgresql": ["zh-Hans-CN-x-icu", "en-US-x-icu", "C", "default"],
+    "sqlite": ["BINARY", "NOCASE", "RTRIM"],
+}
+
+
+def test_subtrees_are_right_under_every_collation_of_the_database(cast):
+    """Deployments often create the PostgreSQL database with a zh_CN or en_US collation."""
+    upper = subtree_upper_bound(cast.town.code)
+    expected = Region.objects.filter(code__startswith=cast.town.code).count()
+    checked = 0
+    with connection.cursor() as cursor:
+        for collation in COLLATIONS[connection.vendor]:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [collation])
+                if cursor.fetchone() is None:
+                    continue
+            cursor.execute(
+                f'SELECT count(*) FROM org_region WHERE code COLLATE "{collation}" >= %s '
+                f'AND code COLLATE "{collation}" < %s',
+                [cast.town.code, upper],
+            )
+            assert cursor.fetchone()[0] == expected, collation
+            checked += 1
+    assert checked >= 2

@@ -72,3 +72,32 @@ def test_a_village_cadre_has_no_admin(cast):
     response = client_for(cast.village_cadre).get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_applies_the_role_level_rule_and_audits_memberships(cast):
+    client = client_for(cast.superuser)
+    before = AuditEvent.objects.filter(action="permission").count()
+    wrong = client.post(
+        "/admin/org/membership/add/",
+        {
+            "user": cast.volunteer.pk,
+            "region": cast.town.pk,
+            "role": "village_cadre",
+            "is_active": "on",
+        },
+    )
+    assert wrong.status_code == 200
+    assert "不能设在" in wrong.content.decode()
+    assert not Membership.objects.filter(user=cast.volunteer, role="village_cadre").exists()
+    right = client.post(
+        "/admin/org/membership/add/",
+        {
+            "user": cast.volunteer.pk,
+            "region": cast.village.pk,
+            "role": "village_cadre",
+            "is_active": "on",
+        },
+    )
+    assert right.status_code == 302
+    assert Membership.objects.filter(user=cast.volunteer, role="village_cadre").exists()
+    assert AuditEvent.objects.filter(action="permission").count() == before + 1
