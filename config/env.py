@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,7 +44,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str, fallback_file: Path) -> str:
+def env_secret(name: str, fallback_file: Path, *, generate: Callable[[], str] | None = None) -> str:
     """Read NAME, or the file named by NAME_FILE, or a key kept in fallback_file.
 
     The fallback lets a fresh clone run `make demo` with a strong key that survives restarts
@@ -58,7 +59,7 @@ def env_secret(name: str, fallback_file: Path) -> str:
     if fallback_file.exists():
         return fallback_file.read_text(encoding="utf-8").strip()
     fallback_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(64)
+    key = generate() if generate else secrets.token_urlsafe(64)
     fallback_file.write_text(key, encoding="utf-8")
     fallback_file.chmod(0o600)
     return key

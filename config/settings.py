@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "qunfang.core",
     "qunfang.org",
+    "qunfang.residents",
 ]
 
 MIDDLEWARE = [

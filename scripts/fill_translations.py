@@ -1,4 +1,4 @@
-"""Fill locale/en/LC_MESSAGES/django.po from locale/en/translations.tsv (msgid<TAB>English).
+"""Fill locale/en/LC_MESSAGES/django.po from locale/en/translations*.tsv (msgid<TAB>English).
 
 Run after `make messages`; untranslated entries are listed so nothing ships half-English.
 """
@@ -9,13 +9,16 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
-TABLE = ROOT / "locale" / "en" / "translations.tsv"
+TABLES = sorted((ROOT / "locale" / "en").glob("translations*.tsv"))
 
 
 def main() -> None:
-    table = dict(
-        line.split("\t", 1) for line in TABLE.read_text(encoding="utf-8").splitlines() if line
-    )
+    table = {}
+    for path in TABLES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line:
+                msgid, _, english = line.partition("\t")
+                table[msgid] = english
     catalogue = polib.pofile(str(PO))
     missing = []
     for entry in catalogue:

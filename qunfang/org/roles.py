@@ -21,43 +21,29 @@ class Capability(models.TextChoices):
     MANAGE_MEMBERS = "manage_members", _("管理人员与部门")
     MANAGE_GRIDS = "manage_grids", _("管理网格")
     EDIT_RECORDS = "edit_records", _("录入业务数据")
+    VIEW_LEDGER = "view_ledger", _("查看民政台账")
     VIEW_SENSITIVE = "view_sensitive", _("查看敏感个人信息")
     VIEW_AUDIT = "view_audit", _("查看审计记录")
 
 
 C = Capability
+_LEADER = {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.HQ_LEADER: frozenset(
-        {
-            C.VIEW_DASHBOARD,
-            C.VIEW_MEMBERS,
-            C.MANAGE_MEMBERS,
-            C.MANAGE_GRIDS,
-            C.EDIT_RECORDS,
-            C.VIEW_SENSITIVE,
-        }
-    ),
-    Role.DEPT_STAFF: frozenset({C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.EDIT_RECORDS}),
-    Role.TOWN_CADRE: frozenset(
-        {
-            C.VIEW_DASHBOARD,
-            C.VIEW_MEMBERS,
-            C.MANAGE_MEMBERS,
-            C.MANAGE_GRIDS,
-            C.EDIT_RECORDS,
-            C.VIEW_SENSITIVE,
-        }
-    ),
+    Role.HQ_LEADER: frozenset(_LEADER | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
+    Role.DEPT_STAFF: frozenset({C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.EDIT_RECORDS, C.VIEW_LEDGER}),
+    Role.TOWN_CADRE: frozenset(_LEADER | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
     Role.VILLAGE_CADRE: frozenset(
-        {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS, C.VIEW_SENSITIVE}
+        {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS}
+        | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}
     ),
-    Role.GRID_WORKER: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS}),
+    # A grid worker does the daily rounds: names and masked numbers, never full ID numbers.
+    Role.GRID_WORKER: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS, C.VIEW_LEDGER}),
     Role.VOLUNTEER: frozenset({C.VIEW_DASHBOARD}),
     Role.COUNSELLOR: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS}),
     # Separation of duties (MLPS 8.1.4.2d): the auditor reads the trail and edits nothing.
     Role.AUDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_AUDIT}),
 }
-del C
+del C, _LEADER
 
 
 class Level(models.TextChoices):
