@@ -350,7 +350,9 @@ def write_xlsx(
     return buffer.getvalue()
 
 
-def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, watermark: str = "") -> bytes:
+def write_csv(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, watermark: str = ""
+) -> bytes:
     """UTF-8 with BOM so that Excel on a Chinese desktop opens it correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

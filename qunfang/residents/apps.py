@@ -23,3 +23,13 @@ class ResidentsConfig(AppConfig):
         register(NavItem("residents", _("户籍台账"), "residents:persons", 30, ledger))
         register(NavItem("residents", _("完整性核查"), "residents:audit", 40, ledger))
         register(NavItem("residents", _("导入台账"), "residents:import", 50, rounds))
+
+        from qunfang.core.ledgers import Ledger, register_ledger
+        from qunfang.residents import ledgers
+
+        register_ledger(
+            Ledger(spec=ledgers.PERSONS, write=ledgers.write_persons, export=ledgers.export_persons)
+        )
+        register_ledger(
+            Ledger(spec=ledgers.ROSTER, write=ledgers.write_roster, export=ledgers.export_roster)
+        )

@@ -36,6 +36,8 @@ class Household(TimeStampedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("村（社区）/网格"), on_delete=models.PROTECT, related_name="+"
     )
+    # The 12-digit village code, also when `region` is a grid: audits and counts group by it.
+    village_code = models.CharField(_("村（社区）代码"), max_length=12, db_index=True)
     register_no = models.CharField(_("户号"), max_length=30, blank=True)
     address = models.CharField(_("家庭住址"), max_length=200, blank=True)
 
@@ -70,6 +72,7 @@ class Person(TimeStampedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("村（社区）/网格"), on_delete=models.PROTECT, related_name="+"
     )
+    village_code = models.CharField(_("村（社区）代码"), max_length=12, db_index=True)
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
@@ -258,6 +261,9 @@ class AlertStep(models.Model):
         verbose_name_plural = _("预警处置记录")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.from_status}→{self.to_status}"
+
 
 class RosterImport(models.Model):
     """One upload of a village's household register (户籍/常住人口名册); the latest counts."""
@@ -283,6 +289,9 @@ class RosterImport(models.Model):
         verbose_name_plural = _("户籍名册")
         ordering = ["-imported_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.imported_at:%Y-%m-%d}"
+
 
 class RosterEntry(models.Model):
     SCOPE_PATH = "region__code"
@@ -304,3 +313,6 @@ class RosterEntry(models.Model):
             models.Index(fields=["region", "id_index"]),
             models.Index(fields=["region", "register_no"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.register_no} {self.name}"

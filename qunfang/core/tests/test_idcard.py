@@ -1,0 +1,81 @@
+import datetime as dt
+import random
+
+import pytest
+
+from qunfang.core.idcard import (
+    InvalidIdNumber,
+    check_char,
+    is_valid_id_number,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+    parse_phone,
+    upgrade_15,
+)
+
+
+def test_the_standards_own_example_validates():
+    ident = parse_id_number("11010519491231002X")
+    assert ident.birth_date == dt.date(1949, 12, 31)
+    assert ident.sex == "F"
+    assert ident.region_code == "110105"
+
+
+def test_a_lower_case_x_and_spaces_are_accepted():
+    assert parse_id_number(" 11010519491231002x ").value == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    ("_case", "value", "reason"),
+    [
+        ("wrong check digit", "110105194912310021", "校验位错误"),
+        ("old 15 digits", "110105491231002", "15位旧身份证号"),
+        ("too short", "1101051949123100", "应为18位"),
+        ("letters", "11010519491231A02X", "只能是17位数字"),
+        ("no such date", "110105194902300026", "出生日期不存在"),
+        ("future birth", "110105209912310028", "不合理"),
+        ("empty", "", "为空"),
+    ],
+)
+def test_it_refuses_bad_numbers_with_a_reason(_case, value, reason):
+    with pytest.raises(InvalidIdNumber, match=reason):
+        parse_id_number(value)
+
+
+def test_a_15_digit_number_names_its_18_digit_form():
+    with pytest.raises(InvalidIdNumber) as error:
+        parse_id_number("110105491231002")
+    assert upgrade_15("110105491231002") in str(error.value)
+    assert is_valid_id_number(upgrade_15("110105491231002"))
+
+
+def test_valid_exactly_when_the_check_character_matches():
+    """Property: every generated number validates; changing any one digit breaks it."""
+    rng = random.Random(11643)
+    for _ in range(300):
+        birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(30000))
+        first17 = f"{rng.randrange(110000, 660000)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        number = first17 + check_char(first17)
+        assert is_valid_id_number(number)
+        position = rng.randrange(14, 17)
+        digit = str((int(number[position]) + rng.randrange(1, 10)) % 10)
+        assert not is_valid_id_number(number[:position] + digit + number[position + 1 :])
+
+
+def test_masking_keeps_the_place_and_the_last_four():
+    assert mask_id_number("14052519900101123X") == "140525********123X"
+    assert mask_phone("13812345678") == "138****5678"
+
+
+@pytest.mark.parametrize(
+    "value", ["13812345678", "138 1234 5678", "+8613812345678", "0356-1234567"]
+)
+def test_phones_people_type_are_accepted(value):
+    assert parse_phone(value).isdigit()
+
+
+@pytest.mark.parametrize("value", ["12345678901", "1381234567", "phone", "=1+1"])
+def test_bad_phones_are_refused(value):
+    with pytest.raises(ValueError, match="联系电话"):
+        parse_phone(value)

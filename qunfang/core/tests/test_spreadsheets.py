@@ -1,0 +1,140 @@
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from qunfang.core.spreadsheets import (
+    Column,
+    LedgerSpec,
+    SpreadsheetError,
+    neutralise,
+    parse_date,
+    parse_table,
+    read_table,
+    write_csv,
+    write_template,
+    write_xlsx,
+)
+
+SPEC = LedgerSpec(
+    name="t",
+    title="测试",
+    columns=(
+        Column("name", "姓名", required=True),
+        Column("day", "日期", parse=parse_date),
+    ),
+)
+
+
+def xlsx(rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_it_reads_xlsx_with_dates_and_numbers_as_people_see_them():
+    table = read_table(
+        xlsx([["*姓名", "日期", "电话"], ["张三", dt.datetime(2020, 2, 3), 13812345678]])
+    )
+    assert table.headers == ["姓名", "日期", "电话"]
+    assert table.rows == [(2, ["张三", "2020-02-03", "13812345678"])]
+
+
+def test_it_reads_utf8_and_gbk_csv():
+    for encoding in ("utf-8-sig", "gbk"):
+        table = read_table("姓名,日期\n李四,2020/2/3\n".encode(encoding))
+        assert table.rows == [(2, ["李四", "2020/2/3"])]
+
+
+def test_a_csv_named_xlsx_is_read_by_its_content():
+    assert read_table(b"name\nx\n").rows == [(2, ["x"])]
+
+
+@pytest.mark.parametrize(
+    ("_case", "data", "message"),
+    [
+        ("empty", b"", "0 字节"),
+        ("legacy xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
+        ("binary", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(range(256)) * 4, "不是 Excel"),
+        ("broken zip", b"PK\x03\x04broken", "已损坏"),
+        ("only blank lines", b"\n\n,,\n", "表头"),
+    ],
+)
+def test_it_refuses_files_it_cannot_read(_case, data, message):
+    with pytest.raises(SpreadsheetError, match=message):
+        read_table(data)
+
+
+def test_it_refuses_an_oversized_file_before_parsing():
+    with pytest.raises(SpreadsheetError, match="超过 1 MB"):
+        read_table(b"a\n" + b"x\n" * 600_000, max_bytes=1024 * 1024)
+
+
+def test_it_refuses_a_zip_bomb():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (210 * 1024 * 1024))
+    with pytest.raises(SpreadsheetError, match="压缩炸弹"):
+        read_table(buffer.getvalue())
+
+
+def test_every_bad_cell_is_reported_with_row_and_column():
+    table = read_table("姓名,日期\n,2020-02-30\n王五,明天\n赵六,2020年2月3日\n".encode())
+    rows, errors = parse_table(SPEC, table)
+    assert [(e.row, e.column) for e in errors] == [(2, "姓名"), (2, "日期"), (3, "日期")]
+    assert "日期不存在" in errors[1].message
+    assert rows[0].row == 4
+    assert rows[0].values == {"name": "赵六", "day": dt.date(2020, 2, 3)}
+
+
+def test_a_missing_required_column_is_a_file_error():
+    with pytest.raises(SpreadsheetError, match="缺少必填列：姓名"):
+        parse_table(SPEC, read_table("日期\n2020-01-01\n".encode()))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-02-03",
+        "2020/2/3",
+        "2020.2.3",
+        "2020年2月3日",
+        "20200203",
+        "43864",
+        "2020-02-03 08:00:00",
+    ],
+)
+def test_dates_in_the_formats_offices_use(text):
+    assert parse_date(text) == dt.date(2020, 2, 3)
+
+
+@pytest.mark.parametrize("value", ["=SUM(A1)", "+1", "-2+3", "@cmd", "\tx"])
+def test_formulas_are_neutralised(value):
+    assert neutralise(value) == "'" + value
+
+
+def test_xlsx_and_csv_exports_keep_formulas_inert():
+    rows = [['=HYPERLINK("http://x")', "安全"]]
+    book = openpyxl.load_workbook(
+        io.BytesIO(write_xlsx(["a", "b"], rows, title="t", watermark="导出人：x"))
+    )
+    sheet = book.active
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
+    assert sheet["A2"].data_type == "s"
+    assert sheet["A4"].value == "导出人：x"
+    text = write_csv(["a", "b"], rows).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][0].startswith("'=")
+
+
+def test_a_template_has_the_headers_and_instructions_and_no_data():
+    book = openpyxl.load_workbook(io.BytesIO(write_template(SPEC)))
+    assert [c.value for c in book.worksheets[0][1]] == ["*姓名", "日期"]
+    assert book.worksheets[0].max_row == 1
+    assert book.worksheets[1].title == "填写说明"

@@ -1,0 +1,180 @@
+"""The completeness audit (村不漏户、户不漏人): the ledger against the imported household roster.
+
+For each village: roster households missing from the ledger, roster persons missing from the
+ledger, vulnerable persons unchecked for N days, and completeness = roster persons found in
+the ledger ÷ roster persons. Villages roll up into towns and the region asked for. A handful
+of grouped queries whatever the number of persons.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from qunfang.org.access import scoped, subtree_q
+from qunfang.org.models import Region
+from qunfang.org.roles import Level
+from qunfang.residents.models import HealthCheck, Household, Person, RosterEntry, Tag
+from qunfang.residents.rules import STALE_DAYS
+from qunfang.residents.selectors import active_tags_q
+
+
+@dataclass
+class AuditLine:
+    code: str
+    name: str
+    level: str
+    villages: int = 0
+    villages_with_roster: int = 0
+    roster_households: int = 0
+    missing_households: int = 0
+    roster_persons: int = 0
+    found_persons: int = 0
+    ledger_persons: int = 0
+    vulnerable: int = 0
+    stale_vulnerable: int = 0
+    children: list["AuditLine"] = field(default_factory=list)
+
+    @property
+    def missing_persons(self) -> int:
+        return self.roster_persons - self.found_persons
+
+    @property
+    def completeness(self) -> float | None:
+        """Percentage of roster persons found in the ledger; None when no roster is loaded."""
+        if not self.roster_persons:
+            return None
+        return round(100 * self.found_persons / self.roster_persons, 1)
+
+    def add(self, other: "AuditLine") -> None:
+        for name in (
+            "villages",
+            "villages_with_roster",
+            "roster_households",
+            "missing_households",
+            "roster_persons",
+            "found_persons",
+            "ledger_persons",
+            "vulnerable",
+            "stale_vulnerable",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "villages": self.villages,
+            "villages_with_roster": self.villages_with_roster,
+            "roster_households": self.roster_households,
+            "missing_households": self.missing_households,
+            "roster_persons": self.roster_persons,
+            "found_persons": self.found_persons,
+            "missing_persons": self.missing_persons,
+            "ledger_persons": self.ledger_persons,
+            "vulnerable": self.vulnerable,
+            "stale_vulnerable": self.stale_vulnerable,
+            "completeness": self.completeness,
+        }
+
+
+def completeness_audit(
+    user, region: Region, *, stale_days: int = STALE_DAYS, today: dt.date | None = None
+) -> AuditLine:
+    today = today or timezone.localdate()
+    roster = scoped(RosterEntry.objects.filter(subtree_q(region.code, "region__code")), user)
+    people = scoped(Person.objects.filter(subtree_q(region.code, "region__code")), user)
+
+    per_village: dict[str, dict[str, int]] = {}
+
+    def bump(rows, **names) -> None:
+        for row in rows:
+            line = per_village.setdefault(row["code"], {})
+            for target, source in names.items():
+                line[target] = line.get(target, 0) + row[source]
+
+    found = Person.objects.filter(
+        id_index=OuterRef("id_index"), village_code=OuterRef("region__code")
+    )
+    bump(
+        roster.values(code=_village_of("region__code")).annotate(
+            persons=Count("id"),
+            found=Count("id", filter=Q(Exists(found))),
+            households=Count("register_no", distinct=True),
+        ),
+        roster_persons="persons",
+        found_persons="found",
+        roster_households="households",
+    )
+    known_household = Household.objects.filter(
+        village_code=OuterRef("region__code"), register_no=OuterRef("register_no")
+    )
+    bump(
+        roster.exclude(Exists(known_household))
+        .values(code=_village_of("region__code"))
+        .annotate(missing=Count("register_no", distinct=True)),
+        missing_households="missing",
+    )
+    bump(
+        people.values(code=_village_of("village_code")).annotate(n=Count("id")), ledger_persons="n"
+    )
+    vulnerable = people.filter(
+        status__in=[Person.Status.RESIDENT, Person.Status.AWAY],
+        pk__in=Tag.objects.filter(active_tags_q(today)).values("person_id"),
+    )
+    recent = HealthCheck.objects.filter(
+        person=OuterRef("pk"), checked_on__gt=today - dt.timedelta(days=stale_days)
+    )
+    bump(
+        vulnerable.values(code=_village_of("village_code")).annotate(
+            n=Count("id"), stale=Count("id", filter=~Q(Exists(recent)))
+        ),
+        vulnerable="n",
+        stale_vulnerable="stale",
+    )
+    return _roll_up(user, region, per_village)
+
+
+def _village_of(path: str):
+    from django.db.models.functions import Substr
+
+    return Substr(path, 1, 12)
+
+
+def _roll_up(user, region: Region, per_village: dict[str, dict[str, int]]) -> AuditLine:
+    nodes = scoped(
+        Region.objects.filter(
+            subtree_q(region.code), level__in=[Level.COUNTY, Level.TOWN, Level.VILLAGE]
+        ),
+        user,
+    ) | Region.objects.filter(pk=region.pk)
+    lines = {node.code: AuditLine(node.code, node.display_name, node.level) for node in nodes}
+    for code, counts in per_village.items():
+        line = lines.get(code)
+        if line is None:
+            continue
+        for name, value in counts.items():
+            setattr(line, name, value)
+    for line in lines.values():
+        if line.level == Level.VILLAGE:
+            line.villages = 1
+            line.villages_with_roster = 1 if line.roster_persons else 0
+    top = lines[region.code]
+    # Villages add up into their town, towns into their county, and so on up to the top.
+    for code in sorted(lines, key=len, reverse=True):
+        if code == region.code:
+            continue
+        line = lines[code]
+        parent_code = next(
+            (code[:n] for n in (9, 6, 4, 2) if n < len(code) and code[:n] in lines), None
+        )
+        if parent_code is None:
+            continue
+        parent = lines[parent_code]
+        parent.add(line)
+        parent.children.append(line)
+    for line in lines.values():
+        line.children.sort(key=lambda child: child.code)
+    return top
