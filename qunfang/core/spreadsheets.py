@@ -317,10 +317,8 @@ def write_xlsx(
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDECEA")
     sheet.freeze_panes = "A2"
-    count = 0
     for row in rows:
         sheet.append([neutralise(value) for value in row])
-        count += 1
     for index in text_columns:
         letter = get_column_letter(index + 1)
         for cell in sheet[letter]:

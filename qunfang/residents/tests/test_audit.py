@@ -2,8 +2,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from qunfang.core.spreadsheets import write_csv
 from qunfang.core.ledgers import ledger_import
+from qunfang.core.spreadsheets import write_csv
 from qunfang.residents.audit import completeness_audit
 from qunfang.residents.models import HealthCheck
 from qunfang.residents.testing import make_id, make_person
