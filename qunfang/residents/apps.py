@@ -18,6 +18,7 @@ class ResidentsConfig(AppConfig):
         def rounds(user) -> bool:
             return has_capability_anywhere(user, Capability.EDIT_RECORDS) and ledger(user)
 
+        register(NavItem("residents", _("民政工作统计"), "residents:overview", 5, ledger))
         register(NavItem("residents", _("今日健康巡查"), "residents:round", 10, rounds))
         register(NavItem("residents", _("症状预警"), "residents:alerts", 20, ledger))
         register(NavItem("residents", _("户籍台账"), "residents:persons", 30, ledger))

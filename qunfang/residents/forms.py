@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qunfang.residents.models import Alert, HealthCheck, Tag
@@ -66,3 +69,19 @@ class ImportForm(forms.Form):
 
 class AuditForm(forms.Form):
     days = forms.IntegerField(label=_("未巡查天数"), min_value=1, max_value=90, required=False)
+
+
+class PeriodForm(forms.Form):
+    """A reporting period; by default the last seven days up to today."""
+
+    start = forms.DateField(label=_("开始日期"), required=False)
+    end = forms.DateField(label=_("结束日期"), required=False)
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - dt.timedelta(days=6)
+        if start > end:
+            start, end = end, start
+        return start, end

@@ -5,6 +5,7 @@ from qunfang.residents import views
 app_name = "residents"
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("round/", views.health_round, name="round"),
     path("round/<int:pk>/check/", views.health_check, name="check"),
     path("alerts/", views.alert_list, name="alerts"),

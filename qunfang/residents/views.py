@@ -16,17 +16,18 @@ from qunfang.core.spreadsheets import SpreadsheetError, write_csv, write_templat
 from qunfang.org.access import access_object, can, has_capability_anywhere
 from qunfang.org.current import current_region
 from qunfang.org.roles import Capability
-from qunfang.residents import selectors, services
+from qunfang.residents import selectors, services, stats
 from qunfang.residents.audit import completeness_audit
 from qunfang.residents.forms import (
     AlertTransitionForm,
     AuditForm,
     HealthCheckForm,
     ImportForm,
+    PeriodForm,
     PersonFilterForm,
     RevealForm,
 )
-from qunfang.residents.models import Alert, HealthCheck, Person
+from qunfang.residents.models import Alert, HealthCheck, Person, Tag
 from qunfang.residents.rules import FEVER_THRESHOLD, STALE_DAYS, TRANSITIONS
 
 
@@ -360,4 +361,40 @@ def audit(request: HttpRequest) -> HttpResponse:
         request,
         "residents/audit.html",
         {"region": region, "report": report, "days": days, "form": form},
+    )
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The numbers the civil-affairs summary needs, for the current region and a period."""
+    region = _region_for(request)
+    form = PeriodForm(request.GET)
+    start, end = form.period()
+    return render(
+        request,
+        "residents/overview.html",
+        {
+            "region": region,
+            "form": form,
+            "start": start,
+            "end": end,
+            "per_tag": [
+                (label, count)
+                for (kind, label), count in zip(
+                    Tag.Kind.choices,
+                    stats.persons_per_tag(request.user, region, day=end).values(),
+                    strict=True,
+                )
+            ],
+            "vulnerable": stats.vulnerable_persons(request.user, region, day=end),
+            "checks": stats.checks_done(request.user, region, start=start, end=end),
+            "persons_checked": stats.persons_checked(request.user, region, start=start, end=end),
+            "alerts_raised": stats.alerts_raised(request.user, region, start=start, end=end),
+            "alerts_closed": stats.alerts_closed(request.user, region, start=start, end=end),
+            "by_status": [
+                (Alert.Status(status).label, count)
+                for status, count in stats.alerts_by_status(request.user, region).items()
+            ],
+        },
     )
