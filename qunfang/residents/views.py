@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qunfang.core import spreadsheets
 from qunfang.core.audit import audit_record
 from qunfang.core.ledgers import LEDGERS, ledger_import
 from qunfang.core.models import AuditEvent
@@ -260,6 +261,11 @@ def import_ledger(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                if upload.size > spreadsheets.MAX_BYTES:
+                    # Refuse before reading: Django has already spooled it to a temp file.
+                    raise SpreadsheetError(
+                        f"文件超过 {spreadsheets.MAX_BYTES // (1024 * 1024)} MB，请拆分后分批导入"
+                    )
                 result = ledger_import(
                     actor=request.user,
                     region=region,

@@ -271,3 +271,18 @@ def test_the_audit_page_shows_completeness(cast, people):
     assert "完整性核查" in body
     assert "未导入名册" in body
     assert client_for(cast.town_cadre).get("/residents/audit/?days=abc").status_code == 200
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(cast, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qunfang.core import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "MAX_BYTES", 1024 * 1024)
+    data = "户号,姓名,身份证号\n".encode() + b"0001,x,y\n" * 200_000
+    response = client_for(cast.village_cadre).post(
+        "/residents/import/", {"ledger": "persons", "file": SimpleUploadedFile("big.csv", data)}
+    )
+    assert response.status_code == 400
+    assert "文件超过 1 MB" in response.content.decode()
+    assert not Person.objects.exists()
