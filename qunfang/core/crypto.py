@@ -9,7 +9,6 @@ var/index.key. The cipher is one class so an SM4-GCM implementation can replace 
 """
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -54,7 +53,7 @@ class FieldCipher:
 
     def blind_index(self, value: str) -> str:
         """A keyed hash: equal values give equal indexes; the value cannot be recovered."""
-        return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._index_key, value.encode("utf-8"), "sha256").hex()
 
 
 def _parse_keys(raw: str) -> tuple[dict[str, bytes], str]:

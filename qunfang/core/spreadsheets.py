@@ -9,7 +9,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -58,11 +58,10 @@ class LedgerSpec:
         return [column.header for column in self.columns]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     values: dict[str, Any]
-    raw: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,27 +189,35 @@ def parse_table(spec: LedgerSpec, table: Table) -> tuple[list[ParsedRow], list[R
         )
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
+    # Only the columns present in the file are looked at per row; absent ones are None.
+    present = [
+        (c.key, c.header, c.required, c.parse, positions[c.key])
+        for c in spec.columns
+        if c.key in positions
+    ]
+    absent_required = [c.header for c in spec.columns if c.required and c.key not in positions]
+    blank = {c.key: None for c in spec.columns if c.key not in positions}
     for number, cells in table.rows:
-        values: dict[str, Any] = {}
-        raw: dict[str, str] = {}
-        row_errors: list[RowError] = []
-        for column in spec.columns:
-            index = positions.get(column.key)
-            text = cells[index].strip() if index is not None and index < len(cells) else ""
-            raw[column.key] = text
+        values = dict(blank)
+        row_errors: list[RowError] = [
+            RowError(number, header, "必填，不能为空") for header in absent_required
+        ]
+        width = len(cells)
+        for key, header, required, parse, index in present:
+            text = cells[index].strip() if index < width else ""
             if not text:
-                if column.required:
-                    row_errors.append(RowError(number, column.header, "必填，不能为空"))
-                values[column.key] = None
+                if required:
+                    row_errors.append(RowError(number, header, "必填，不能为空"))
+                values[key] = None
                 continue
             try:
-                values[column.key] = column.parse(text) if column.parse else text
+                values[key] = parse(text) if parse else text
             except ValueError as error:
-                row_errors.append(RowError(number, column.header, str(error)))
+                row_errors.append(RowError(number, header, str(error)))
         if row_errors:
             errors.extend(row_errors)
         else:
-            parsed.append(ParsedRow(row=number, values=values, raw=raw))
+            parsed.append(ParsedRow(row=number, values=values))
     return parsed, errors
 
 

@@ -5,8 +5,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
+from qunfang.core import bulk
 from qunfang.core.crypto import blind_index, decrypt, encrypt
 from qunfang.core.idcard import (
     IdNumber,
@@ -354,24 +356,66 @@ def _chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
 # --- persons ------------------------------------------------------------------------------
 
 
+PERSON_FIELDS = (
+    "household_id",
+    "region_id",
+    "village_code",
+    "name",
+    "sex",
+    "birth_date",
+    "id_number",
+    "id_index",
+    "id_masked",
+    "phone",
+    "phone_masked",
+    "relation",
+    "status",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "guardian_phone_masked",
+    "created_at",
+    "updated_at",
+)
+UPDATED_FIELDS = [f for f in PERSON_FIELDS if f not in ("id_index", "created_at")]
+UPDATED_POSITIONS = [PERSON_FIELDS.index(f) for f in UPDATED_FIELDS]
+# Cells left blank in a re-import keep what the ledger already holds.
+KEPT_WHEN_BLANK = (
+    "phone",
+    "phone_masked",
+    "relation",
+    "status",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "guardian_phone_masked",
+)
+
+
 def write_persons(actor, region: Region, rows: list[ParsedRow], result: ImportResult) -> None:
     """Store persons, merging on the ID number: a person already in the ledger is updated in
-    place (never duplicated); a person registered outside the importer's scope is refused."""
+    place (never duplicated); a person registered outside the importer's scope is refused.
+
+    Written with core.bulk.upsert: an import of 100,000 rows must not take minutes.
+    """
     today = timezone.localdate()
+    # Adapted once: the database driver would otherwise convert it for every row.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     resolver = VillageResolver(actor, region)
     rows = _duplicates_in_file(rows, result)
 
     placed: list[tuple[ParsedRow, Region, str]] = []
     for row in rows:
-        ident: IdNumber = row.values["id_number"]
-        if row.values.get("sex") and row.values["sex"] != ident.sex:
+        values = row.values
+        ident: IdNumber = values["id_number"]
+        if values.get("sex") and values["sex"] != ident.sex:
             result.errors.append(RowError(row.row, "性别", "与身份证号不一致"))
             continue
-        if row.values.get("birth_date") and row.values["birth_date"] != ident.birth_date:
+        if values.get("birth_date") and values["birth_date"] != ident.birth_date:
             result.errors.append(RowError(row.row, "出生日期", "与身份证号不一致"))
             continue
-        if row.values.get("tags") and not (
-            row.values.get("guardian_name") and row.values.get("guardian_phone")
+        if values.get("tags") and not (
+            values.get("guardian_name") and values.get("guardian_phone")
         ):
             result.errors.append(
                 RowError(row.row, "监护人/联系人", "困难对象必须填写监护人/联系人及其电话")
@@ -382,17 +426,21 @@ def write_persons(actor, region: Region, rows: list[ParsedRow], result: ImportRe
             continue
         placed.append((row, home, blind_index(ident.value)))
 
-    existing: dict[str, Person] = {}
+    existing: dict[str, dict[str, Any]] = {}
     for chunk in _chunks([index for _row, _home, index in placed]):
-        for person in Person.objects.filter(id_index__in=chunk).select_related("region"):
-            existing[person.id_index] = person
-    visible = scoped(Region.objects.filter(pk__in={p.region_id for p in existing.values()}), actor)
-    visible_ids = set(visible.values_list("pk", flat=True))
-
+        for person in Person.objects.filter(id_index__in=chunk).values(
+            "id_index", "region_id", *KEPT_WHEN_BLANK
+        ):
+            existing[person["id_index"]] = person
+    visible_ids = set(
+        scoped(
+            Region.objects.filter(pk__in={p["region_id"] for p in existing.values()}), actor
+        ).values_list("pk", flat=True)
+    )
     accepted: list[tuple[ParsedRow, Region, str]] = []
     for row, home, index in placed:
         person = existing.get(index)
-        if person is not None and person.region_id not in visible_ids:
+        if person is not None and person["region_id"] not in visible_ids:
             result.errors.append(
                 RowError(
                     row.row, "身份证号", "此人已登记在您管辖范围以外的村（社区），请联系上级核实"
@@ -401,113 +449,115 @@ def write_persons(actor, region: Region, rows: list[ParsedRow], result: ImportRe
             continue
         accepted.append((row, home, index))
 
-    households = _households_for(accepted)
-    new_people: list[Person] = []
-    changed: list[Person] = []
-    tag_rows: list[tuple[Person, ParsedRow]] = []
+    households = _households_for(accepted, now)
+    person_rows: list[tuple] = []
+    tag_wanted: list[tuple[str, str, Any]] = []
     for row, home, index in accepted:
         values = row.values
         ident = values["id_number"]
-        household = households[(home.pk, values["register_no"])]
-        person = existing.get(index) or Person(id_index=index)
-        person.household = household
-        person.region = home
-        person.village_code = home.code[:12]
-        person.name = values["name"]
-        person.sex = ident.sex
-        person.birth_date = ident.birth_date
-        person.id_number = encrypt(ident.value)
-        person.id_masked = mask_id_number(ident.value)
-        if values.get("phone"):
-            person.phone = encrypt(values["phone"])
-            person.phone_masked = mask_phone(values["phone"])
-        if values.get("relation"):
-            person.relation = values["relation"]
-        if values.get("status"):
-            person.status = values["status"]
-        if values.get("guardian_name"):
-            person.guardian_name = values["guardian_name"]
-            person.guardian_relation = values.get("guardian_relation") or ""
-        if values.get("guardian_phone"):
-            person.guardian_phone = encrypt(values["guardian_phone"])
-            person.guardian_phone_masked = mask_phone(values["guardian_phone"])
-        (changed if person.pk else new_people).append(person)
-        if values.get("tags"):
-            tag_rows.append((person, row))
-
-    Person.objects.bulk_create(new_people, batch_size=1000)
-    if changed:
-        Person.objects.bulk_update(
-            changed,
-            [
-                "household",
-                "region",
-                "village_code",
-                "name",
-                "sex",
-                "birth_date",
-                "id_number",
-                "id_masked",
-                "phone",
-                "phone_masked",
-                "relation",
-                "status",
-                "guardian_name",
-                "guardian_relation",
-                "guardian_phone",
-                "guardian_phone_masked",
-                "updated_at",
-            ],
-            batch_size=1000,
-        )
-    if tag_rows:
-        if any(person.pk is None for person, _row in tag_rows):
-            ids = dict(
-                Person.objects.filter(
-                    id_index__in=[p.id_index for p, _r in tag_rows if p.pk is None]
-                ).values_list("id_index", "pk")
+        kept = existing.get(index, {})
+        phone = values.get("phone")
+        guardian_phone = values.get("guardian_phone")
+        person_rows.append(
+            (
+                households[(home.pk, values["register_no"])],
+                home.pk,
+                home.code[:12],
+                values["name"],
+                ident.sex,
+                ident.birth_date,
+                encrypt(ident.value),
+                index,
+                mask_id_number(ident.value),
+                encrypt(phone) if phone else kept.get("phone", ""),
+                mask_phone(phone) if phone else kept.get("phone_masked", ""),
+                values.get("relation") or kept.get("relation") or Relation.OTHER,
+                values.get("status") or kept.get("status") or Person.Status.RESIDENT,
+                values.get("guardian_name") or kept.get("guardian_name", ""),
+                (values.get("guardian_relation") or kept.get("guardian_relation", ""))
+                if not values.get("guardian_name")
+                else (values.get("guardian_relation") or ""),
+                encrypt(guardian_phone) if guardian_phone else kept.get("guardian_phone", ""),
+                mask_phone(guardian_phone)
+                if guardian_phone
+                else kept.get("guardian_phone_masked", ""),
+                now,
+                now,
             )
-            for person, _row in tag_rows:
-                person.pk = person.pk or ids[person.id_index]
-        Tag.objects.bulk_create(
-            [
-                Tag(person_id=person.pk, kind=kind, start_date=row.values.get("tag_start") or today)
-                for person, row in tag_rows
-                for kind in row.values["tags"]
-            ],
-            ignore_conflicts=True,
-            batch_size=1000,
         )
-    result.created += len(new_people)
-    result.updated += len(changed)
+        for kind in values.get("tags") or ():
+            tag_wanted.append((index, kind, values.get("tag_start") or today))
+
+    new_rows = [row for row in person_rows if row[7] not in existing]
+    bulk.insert(Person._meta.db_table, PERSON_FIELDS, new_rows)
+    bulk.update(
+        Person._meta.db_table,
+        "id_index",
+        UPDATED_FIELDS,
+        [
+            (row[7], *(row[i] for i in UPDATED_POSITIONS))
+            for row in person_rows
+            if row[7] in existing
+        ],
+    )
+    if tag_wanted:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(sorted({index for index, _k, _s in tag_wanted})):
+            ids.update(Person.objects.filter(id_index__in=chunk).values_list("id_index", "pk"))
+        bulk.upsert(
+            Tag._meta.db_table,
+            ("person_id", "kind", "start_date", "note"),
+            [(ids[index], kind, start, "") for index, kind, start in tag_wanted],
+            conflict=["person_id", "kind", "start_date"],
+        )
+    updated = sum(1 for _row, _home, index in accepted if index in existing)
+    result.created += len(accepted) - updated
+    result.updated += updated
 
 
 def _households_for(
-    accepted: list[tuple[ParsedRow, Region, str]],
-) -> dict[tuple[int, str], Household]:
+    accepted: list[tuple[ParsedRow, Region, str]], now
+) -> dict[tuple[int, str], int]:
+    """Household ids by (region id, 户号), creating the households that do not exist yet."""
     wanted: dict[tuple[int, str], tuple[Region, str]] = {}
     for row, home, _index in accepted:
         wanted.setdefault(
             (home.pk, row.values["register_no"]), (home, row.values.get("address") or "")
         )
-    found: dict[tuple[int, str], Household] = {}
-    region_ids = {key[0] for key in wanted}
-    numbers = {key[1] for key in wanted}
-    for chunk in _chunks(sorted(numbers)):
-        for household in Household.objects.filter(region_id__in=region_ids, register_no__in=chunk):
-            found[(household.region_id, household.register_no)] = household
-    missing = [
-        Household(region=home, village_code=home.code[:12], register_no=number, address=address)
-        for (region_id, number), (home, address) in wanted.items()
-        if (region_id, number) not in found
-    ]
-    Household.objects.bulk_create(missing, batch_size=1000)
-    if missing:
-        for chunk in _chunks(sorted({h.register_no for h in missing})):
-            for household in Household.objects.filter(
-                region_id__in=region_ids, register_no__in=chunk
-            ):
-                found[(household.region_id, household.register_no)] = household
+    found = _household_ids(wanted)
+    bulk.insert(
+        Household._meta.db_table,
+        ("region_id", "village_code", "register_no", "address", "created_at", "updated_at"),
+        [
+            (region_id, home.code[:12], number, address, now, now)
+            for (region_id, number), (home, address) in wanted.items()
+            if (region_id, number) not in found
+        ],
+    )
+    # A household already on record takes the file's address only where one was given.
+    bulk.update(
+        Household._meta.db_table,
+        "id",
+        ("address", "updated_at"),
+        [
+            (found[key], address, now)
+            for key, (_home, address) in wanted.items()
+            if key in found and address
+        ],
+    )
+    if len(found) < len(wanted):
+        found = _household_ids(wanted)
+    return found
+
+
+def _household_ids(wanted: dict[tuple[int, str], Any]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
+    # Every household of the villages concerned in one pass: cheaper than thousands of IN lists.
+    for chunk in _chunks(sorted({key[0] for key in wanted})):
+        rows = Household.objects.filter(region_id__in=chunk).exclude(register_no="")
+        for pk, region_id, number in rows.values_list("pk", "region_id", "register_no"):
+            if (region_id, number) in wanted:
+                found[(region_id, number)] = pk
     return found
 
 

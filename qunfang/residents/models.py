@@ -37,7 +37,7 @@ class Household(TimeStampedModel):
         Region, verbose_name=_("村（社区）/网格"), on_delete=models.PROTECT, related_name="+"
     )
     # The 12-digit village code, also when `region` is a grid: audits and counts group by it.
-    village_code = models.CharField(_("村（社区）代码"), max_length=12, db_index=True)
+    village_code = models.CharField(_("村（社区）代码"), max_length=12)
     register_no = models.CharField(_("户号"), max_length=30, blank=True)
     address = models.CharField(_("家庭住址"), max_length=200, blank=True)
 
@@ -52,6 +52,9 @@ class Household(TimeStampedModel):
                 name="household_unique_register_no",
             )
         ]
+        # Plain indexes and a constraint rather than db_index/unique=True: on PostgreSQL those
+        # add a second, LIKE-only index per column that nothing here uses and imports pay for.
+        indexes = [models.Index(fields=["village_code", "register_no"])]
 
     def __str__(self) -> str:
         return f"{self.register_no or self.pk} {self.address}".strip()
@@ -72,12 +75,12 @@ class Person(TimeStampedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("村（社区）/网格"), on_delete=models.PROTECT, related_name="+"
     )
-    village_code = models.CharField(_("村（社区）代码"), max_length=12, db_index=True)
+    village_code = models.CharField(_("村（社区）代码"), max_length=12)
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     id_number = models.CharField(_("身份证号（密文）"), max_length=120)
-    id_index = models.CharField(_("身份证号索引"), max_length=64, unique=True)
+    id_index = models.CharField(_("身份证号索引"), max_length=64)
     id_masked = models.CharField(_("身份证号"), max_length=18)
     phone = models.CharField(_("联系电话（密文）"), max_length=120, blank=True)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -96,7 +99,11 @@ class Person(TimeStampedModel):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["region__code", "household_id", "id"]
-        indexes = [models.Index(fields=["region", "status"])]
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["village_code"]),
+        ]
+        constraints = [models.UniqueConstraint(fields=["id_index"], name="person_unique_id_index")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_masked}）"
