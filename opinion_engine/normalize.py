@@ -1,0 +1,89 @@
+"""Normalisation: traditional → simplified, full-width → half-width, and the Weibo furniture
+(URLs, @mentions, #topics#, [表情] emoticons, emoji) taken out of the text but kept as features.
+
+The normalised text is what keyword schemes, the gazetteer, classifiers and near-duplicate
+detection read; the features let models and reasons use what was taken out.
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opinion_engine.pipeline import Stage
+from opinion_engine.types import Post
+
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？、]+|\b[a-z0-9.-]+\.(?:cn|com|net)/[^\s]*", re.I
+)
+MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
+REPOST = re.compile(r"//@[\w\u4e00-\u9fff\-]{1,30}[:：]")
+HASHTAG = re.compile(r"#([^#\n]{1,60})#")
+EMOTICON = re.compile(r"\[([\u4e00-\u9fffA-Za-z]{1,8})\]")
+EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U00002300-\U000023ff"
+    "\u2b50\u2b55\u203c\u2049\u3030\u303d]"
+)
+SPACES = re.compile(r"\s+")
+# Runs of "?" are what emoji became in exports that lost them; they carry no meaning.
+LOST_EMOJI = re.compile(r"\?{2,}")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _converter().convert(text)
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII (Ａ１！) to half-width; Chinese punctuation (，。) stays as it is."""
+    return unicodedata.normalize("NFKC", text) if _has_fullwidth(text) else text
+
+
+def _has_fullwidth(text: str) -> bool:
+    return any("\uff01" <= ch <= "\uff5e" or ch == "\u3000" for ch in text)
+
+
+def normalize_text(text: str) -> tuple[str, dict[str, list[str]]]:
+    """The normalised text and the features taken out of it."""
+    text = to_halfwidth(to_simplified(text or ""))
+    features: dict[str, list[str]] = {}
+    urls = URL.findall(text)
+    if urls:
+        features["urls"] = urls
+        text = URL.sub(" ", text)
+    reposts = REPOST.findall(text)
+    if reposts:
+        features["reposts"] = [r[3:-1] for r in reposts]
+        text = REPOST.sub(" ", text)
+    mentions = MENTION.findall(text)
+    if mentions:
+        features["mentions"] = [m[1:] for m in mentions]
+        text = MENTION.sub(" ", text)
+    hashtags = HASHTAG.findall(text)
+    if hashtags:
+        # A topic's words are part of what the post says; only the # marks go.
+        features["hashtags"] = hashtags
+        text = HASHTAG.sub(lambda m: " " + m.group(1) + " ", text)
+    emoticons = EMOTICON.findall(text)
+    if emoticons:
+        features["emoticons"] = emoticons
+        text = EMOTICON.sub(" ", text)
+    emoji = EMOJI.findall(text)
+    if emoji:
+        features["emoji"] = emoji
+        text = EMOJI.sub(" ", text)
+    text = LOST_EMOJI.sub(" ", text)
+    return SPACES.sub(" ", text).strip(), features
+
+
+class Normalizer(Stage):
+    name = "normalize"
+
+    def __call__(self, post: Post) -> Post:
+        post.normalized, post.features = normalize_text(post.text)
+        return post
