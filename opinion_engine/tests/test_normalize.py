@@ -1,0 +1,48 @@
+import pytest
+
+from opinion_engine.normalize import Normalizer, normalize_text
+from opinion_engine.types import Post
+
+
+def test_it_simplifies_and_half_widths():
+    text, _features = normalize_text("武漢疫情：ＡＢＣ１２３！")
+    assert text == "武汉疫情:ABC123!"
+
+
+def test_weibo_furniture_becomes_features_not_text():
+    text, features = normalize_text(
+        "#武漢加油#轉發微博 //@小明:太感人了[淚][心] https://t.cn/A6abc 看看 @人民日報 👍"
+    )
+    assert text == "武汉加油 转发微博 太感人了 看看"
+    assert features == {
+        "urls": ["https://t.cn/A6abc"],
+        "reposts": ["小明"],
+        "mentions": ["人民日报"],
+        "hashtags": ["武汉加油"],
+        "emoticons": ["泪", "心"],
+        "emoji": ["👍"],
+    }
+
+
+@pytest.mark.parametrize("text", ["", "   ", "??", "[心]"])
+def test_empty_and_furniture_only_posts_normalise_to_empty(text):
+    assert normalize_text(text)[0] == ""
+
+
+def test_the_stage_fills_the_post():
+    post = Normalizer()(Post(source="t", external_id="1", text="口罩買不到了[怒]"))
+    assert post.normalized == "口罩买不到了"
+    assert post.features == {"emoticons": ["怒"]}
+
+
+def test_one_bad_post_does_not_stop_the_stream():
+    class Picky(Normalizer):
+        def __call__(self, post: Post) -> Post:
+            if post.external_id == "2":
+                raise ValueError("bad post")
+            return super().__call__(post)
+
+    posts = [Post("t", "1", "好"), Post("t", "2", "x"), Post("t", "3", "坏")]
+    out = list(Picky().pipe(posts, batch_size=2))
+    assert [p.normalized for p in out] == ["好", "", "坏"]
+    assert out[1].meta["errors"] == ["normalize: ValueError: bad post"]
