@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "qunfang.core",
     "qunfang.org",
     "qunfang.residents",
+    "qunfang.relief",
 ]
 
 MIDDLEWARE = [

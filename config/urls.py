@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("qunfang.org.urls")),
+    path("relief/", include("qunfang.relief.urls")),
     path("residents/", include("qunfang.residents.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

@@ -26,8 +26,13 @@ def main() -> None:
             entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
-            missing.append(entry.msgid)
+        else:
+            if "fuzzy" in entry.flags:
+                # gettext's guess from a similar string is usually wrong: drop it.
+                entry.flags.remove("fuzzy")
+                entry.msgstr = ""
+            if not entry.msgstr:
+                missing.append(entry.msgid)
     catalogue.metadata["Language"] = "en"
     catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     catalogue.save(str(PO))
