@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo serve test bench lint format messages browser clean
+.PHONY: setup demo serve test bench bench-opinion lint format messages browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "群防需要 Python 3.11 / Qunfang needs Python 3.11")'
@@ -35,6 +35,16 @@ bench: $(STAMP)  ## every `bench_*` command, each printing JSON lines, on a scra
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --no-input -v 0
 	@for cmd in $$($(PY) manage.py help --commands | grep '^bench_'); do \
 	  DATABASE_URL=$(BENCH_DB) $(PY) manage.py $$cmd || exit 1; done
+	@$(MAKE) --no-print-directory bench-opinion
+
+DATA ?= ../shared/data
+bench-opinion: $(STAMP)  ## the opinion engine's figures on ../shared/data (skipped without it)
+	@if [ ! -d $(DATA) ]; then echo '{"bench": "opinion", "skipped": "no $(DATA)"}'; exit 0; fi; \
+	$(PY) -m opinion_engine.evaluate --task emotion --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv && \
+	$(PY) -m opinion_engine.evaluate --task sentiment --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv && \
+	$(PY) -m opinion_engine.evaluate --task sentiment --data $(DATA)/ncov-weibo-sentiment/dev.csv && \
+	$(PY) -m opinion_engine.evaluate --task rumour --data $(DATA)/checked-covid-fake-news/benchmark_test.csv && \
+	$(PY) -m opinion_engine.bench --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv --schemes 1000 --peers snownlp,jiagu
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,255 @@
+"""Events: clusters of posts telling one story, each with a label, its members and a volume curve.
+
+Near-duplicates (`dedup.py`) are copies of one text; an event also gathers the same story told
+differently: the posts about one outbreak in one place, the rumours about one lockdown. Posts are
+clustered in one deterministic pass, in the order they arrive:
+
+- a post is a bag of TF-IDF keywords (jieba's TF-IDF with its bundled IDF table, minus words every
+  epidemic post uses);
+- it joins the active event whose keyword centroid is most similar (cosine ≥ `threshold`), and a
+  near-duplicate joins the event of the post it copies; otherwise it starts a new event;
+- an event is active while its last post is within `window` of the new post, so a story that
+  returns weeks later is a new event.
+
+`volume_spikes` reads an event's timeline for the monitoring product's alerts.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from opinion_engine.lexicons import words
+from opinion_engine.normalize import normalize_text
+from opinion_engine.pipeline import Stage
+from opinion_engine.types import Event, Post
+
+BUCKETS = {"hour", "day"}
+KEYWORDS_PER_POST = 8
+CENTROID_SIZE = 40  # words kept per event: enough to follow a story, bounded in memory
+LABEL_WORDS = 3
+EVENT_KEYWORDS = 10
+
+# Words nearly every post of 2020 used: they would merge every story into one event.
+GENERIC_WORDS = frozenset(
+    words(
+        "疫情 新冠 肺炎 病毒 新型 冠状病毒 新冠肺炎 新型肺炎 感染 确诊 病例 防控 抗疫 防疫 "
+        "患者 加油 大家 我们 今天 现在 已经 没有 一个 什么 这个 自己 真的 视频 微博 网页 "
+        "链接 全文 展开 转发 评论 分享"
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def _tfidf():
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.analyse.extract_tags
+
+
+def post_keywords(text: str, *, top: int = KEYWORDS_PER_POST) -> dict[str, float]:
+    """The post's `top` TF-IDF keywords with their weights (generic epidemic words left out)."""
+    tags = _tfidf()(text, topK=top + 8, withWeight=True)
+    kept = {w: s for w, s in tags if w not in GENERIC_WORDS and len(w) >= 2 and not w.isdigit()}
+    return dict(list(kept.items())[:top])
+
+
+def bucket_start(when: dt.datetime, bucket: str) -> dt.datetime:
+    """The start of the hour or day `when` falls in (same time zone as `when`)."""
+    if bucket == "hour":
+        return when.replace(minute=0, second=0, microsecond=0)
+    return when.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _bucket_step(bucket: str) -> dt.timedelta:
+    return dt.timedelta(hours=1) if bucket == "hour" else dt.timedelta(days=1)
+
+
+@dataclass
+class _Cluster:
+    index: int
+    first_key: tuple[str, str]
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    times: list[dt.datetime] = field(default_factory=list)
+    centroid: dict[str, float] = field(default_factory=dict)
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+
+
+class EventClusterer(Stage):
+    """Groups a stream of posts into events.
+
+    window (timedelta): how long an event stays open after its last post.
+    min_posts (int): events with fewer posts are not reported by `events()`.
+    bucket (str): "hour" or "day", the step of each event's timeline.
+    threshold (float): cosine similarity between a post's keywords and an event's centroid from
+        which the post joins the event.
+
+    `add(post)` (or calling the stage) files a post; `events()` lists what has been found.
+    Posts without `published_at` are clustered without a time window and left out of timelines.
+    """
+
+    name = "cluster"
+
+    def __init__(
+        self,
+        window: dt.timedelta = dt.timedelta(days=3),
+        min_posts: int = 3,
+        bucket: str = "hour",
+        *,
+        threshold: float = 0.3,
+    ) -> None:
+        self.window = window
+        self.min_posts = min_posts
+        self.bucket = bucket
+        self.threshold = threshold
+        self._clusters: list[_Cluster] = []
+        self._by_word: dict[str, set[int]] = {}
+        self._by_external_id: dict[str, int] = {}
+
+    def __call__(self, post: Post) -> Post:
+        self.add(post)
+        return post
+
+    def add(self, post: Post) -> str:
+        """File a post under an event; RETURNS (str) the event id."""
+        if self.bucket not in BUCKETS:
+            raise ValueError(f"bucket must be one of {sorted(BUCKETS)}, not {self.bucket!r}")
+        when = post.published_at
+        keywords = post_keywords(post.normalized or normalize_text(post.text)[0])
+        cluster = None
+        if post.duplicate_of and post.duplicate_of in self._by_external_id:
+            cluster = self._clusters[self._by_external_id[post.duplicate_of]]
+            if not self._active(cluster, when):
+                cluster = None
+        if cluster is None:
+            cluster = self._nearest(keywords, when)
+        if cluster is None:
+            cluster = _Cluster(index=len(self._clusters), first_key=post.key)
+            self._clusters.append(cluster)
+        self._join(cluster, post, keywords, when)
+        return _event_id(cluster.first_key)
+
+    def events(self) -> list[Event]:
+        """Events with at least `min_posts` posts, in the order they began."""
+        out = []
+        for cluster in self._clusters:
+            if len(cluster.keys) < self.min_posts:
+                continue
+            ranked = sorted(cluster.centroid.items(), key=lambda item: (-item[1], item[0]))
+            keywords = [word for word, _ in ranked[:EVENT_KEYWORDS]]
+            out.append(
+                Event(
+                    id=_event_id(cluster.first_key),
+                    label="·".join(keywords[:LABEL_WORDS]),
+                    post_keys=list(cluster.keys),
+                    first_seen=cluster.first_seen,
+                    last_seen=cluster.last_seen,
+                    keywords=keywords,
+                    timeline=self._timeline(cluster.times),
+                )
+            )
+        return out
+
+    def _active(self, cluster: _Cluster, when: dt.datetime | None) -> bool:
+        if when is None or cluster.last_seen is None:
+            return True
+        return abs(when - cluster.last_seen) <= self.window
+
+    def _nearest(self, keywords: dict[str, float], when: dt.datetime | None) -> _Cluster | None:
+        if not keywords:
+            return None
+        candidates: set[int] = set()
+        for word in keywords:
+            candidates.update(self._by_word.get(word, ()))
+        best, best_similarity = None, self.threshold
+        for index in sorted(candidates):
+            cluster = self._clusters[index]
+            if not self._active(cluster, when):
+                continue
+            similarity = _cosine(keywords, cluster.centroid)
+            if similarity > best_similarity or (similarity == best_similarity and best is None):
+                best, best_similarity = cluster, similarity
+        return best
+
+    def _join(
+        self,
+        cluster: _Cluster,
+        post: Post,
+        keywords: dict[str, float],
+        when: dt.datetime | None,
+    ) -> None:
+        cluster.keys.append(post.key)
+        self._by_external_id.setdefault(post.external_id, cluster.index)
+        if when is not None:
+            cluster.times.append(when)
+            cluster.first_seen = (
+                when if cluster.first_seen is None else min(cluster.first_seen, when)
+            )
+            cluster.last_seen = when if cluster.last_seen is None else max(cluster.last_seen, when)
+        for word, weight in keywords.items():
+            cluster.centroid[word] = cluster.centroid.get(word, 0.0) + weight
+        if len(cluster.centroid) > CENTROID_SIZE:
+            kept = sorted(cluster.centroid.items(), key=lambda item: (-item[1], item[0]))
+            for word, _ in kept[CENTROID_SIZE:]:
+                self._by_word.get(word, set()).discard(cluster.index)
+            cluster.centroid = dict(kept[:CENTROID_SIZE])
+        for word in cluster.centroid:
+            self._by_word.setdefault(word, set()).add(cluster.index)
+
+    def _timeline(self, times: list[dt.datetime]) -> list[tuple[dt.datetime, int]]:
+        if not times:
+            return []
+        counts: dict[dt.datetime, int] = {}
+        for when in times:
+            start = bucket_start(when, self.bucket)
+            counts[start] = counts.get(start, 0) + 1
+        step = _bucket_step(self.bucket)
+        first, last = min(counts), max(counts)
+        timeline = []
+        # Empty buckets are kept: a volume curve and its trailing median need them.
+        while first <= last:
+            timeline.append((first, counts.get(first, 0)))
+            first += step
+        return timeline
+
+
+def volume_spikes(
+    timeline: Sequence[tuple[dt.datetime, int]],
+    factor: float = 3.0,
+    min_count: int = 10,
+    *,
+    history: int = 24,
+) -> list[tuple[dt.datetime, int]]:
+    """Buckets whose volume is at least `min_count` and above `factor` × the median of the
+    `history` buckets before it. The first bucket has no history and is never a spike."""
+    spikes = []
+    counts = [count for _, count in timeline]
+    for index, (start, count) in enumerate(timeline):
+        previous = counts[max(0, index - history) : index]
+        if not previous or count < min_count:
+            continue
+        if count > factor * statistics.median(previous):
+            spikes.append((start, count))
+    return spikes
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(weight * b.get(word, 0.0) for word, weight in a.items())
+    if not dot:
+        return 0.0
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return dot / norm
+
+
+def _event_id(first_key: tuple[str, str]) -> str:
+    digest = hashlib.blake2b(f"{first_key[0]}\x1f{first_key[1]}".encode(), digest_size=6)
+    return "evt-" + digest.hexdigest()

@@ -1,0 +1,413 @@
+"""Rumour library: link a post that restates a known, debunked rumour to its debunk.
+
+A debunk is phrased once ("双黄连口服液可以预防新冠肺炎"); posts restate it in their own words,
+inside longer text, with hashtags and emoji. Matching is in two steps:
+
+1. candidates: every phrasing of every claim (the claim and its variants) is indexed by its
+   character 2- and 3-grams; a phrasing becomes a candidate when the post contains at least
+   `MIN_CANDIDATE_COVERAGE` of its IDF-weighted n-grams and at least `ANCHOR_SHARE` of its
+   anchors, the claim's rarest words across the library ("双黄连", "襄阳"): a post about
+   "疾病预防控制中心" shares words with "吸烟可以预防新冠" but not the one that matters;
+2. score, in [0, 1]: the mean of
+   - word coverage: the IDF-weighted share of the claim's jieba words found in the post, and
+   - local n-gram cosine: the IDF-weighted cosine between the claim's character n-grams and the
+     post window (1.5 × the claim's length) that resembles it most, so a claim restated inside a
+     long post is not diluted by the rest of the post.
+
+The library links a post to the rumour it is about, whatever its stance: a post that repeats the
+rumour to refute it is linked too, and `is_refutation` tells the risk stage which is which.
+
+`THRESHOLD` was chosen by `tune_threshold` (best F0.5 at precision ≥ 0.9) on the "tune" rows of
+tests/data/rumour_links.csv; the "report" rows are kept for measuring it with `evaluate_links`
+(see tests/data/rumour_links.md for how the sample was built and the figures).
+"""
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from opinion_engine.lexicons import words
+from opinion_engine.normalize import normalize_text
+from opinion_engine.pipeline import Stage
+from opinion_engine.types import Debunk, Post
+
+SEED_PATH = Path(__file__).parent / "data" / "debunks.jsonl"
+THRESHOLD = 0.5  # tune_threshold on the "tune" rows of tests/data/rumour_links.csv
+MIN_CANDIDATE_COVERAGE = 0.2
+MAX_CANDIDATES = 5
+WINDOW_FACTOR = 1.5
+ANCHOR_SHARE = 0.5  # of a claim's rarest words, the share a post must contain to be a candidate
+
+NON_WORD = re.compile(r"[\W_]+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Words every epidemic post uses: they say nothing about which rumour a post restates.
+GENERIC_WORDS = frozenset(
+    words(
+        "新型 冠状病毒 新冠 病毒 肺炎 新型肺炎 感染 疫情 确诊 武汉 湖北 中国 美国 全国 大家 "
+        "今天 已经 可以 医院 网传 据说 听说 转发 视频 微博"
+    )
+)
+GENERIC_WEIGHT = 0.2
+STOPWORDS = frozenset(
+    words(
+        "的 了 是 在 和 与 或 被 把 由 从 对 向 到 也 都 就 还 要 会 能 将 已 并 后 时 里 中 "
+        "上 下 一个 一名 所有 全部 出来 自己 不是 这个 那个 什么 我们 他们 你们 因为 所以 "
+        "如果 还是 而且"
+    )
+)
+# A post that carries one of these is (probably) refuting the rumour rather than spreading it.
+REFUTATION = re.compile(
+    r"辟谣|谣言|不实|假消息|假新闻|是假的|都是假|统统是假|纯属|系编造|造谣|别信|不要信|勿信|不可信|"
+    r"没有(?:任何)?(?:科学)?(?:证据|依据)|并非|澄清"
+)
+# …unless the marker is itself doubted: "不知是不是谣言", "辟谣了吗".
+DOUBTED_REFUTATION = re.compile(r"(?:不知道?|是不是|是否)(?:是)?(?:谣言|假的)|辟谣了?吗")
+
+
+def read_debunks(path: str | Path | None = None) -> tuple[list[Debunk], dict[str, list[str]]]:
+    """The debunks of a JSONL library and the variant phrasings of each (by debunk id).
+
+    Records with a "_meta" key (the provenance header) are skipped; unknown fields are ignored.
+    """
+    debunks: list[Debunk] = []
+    variants: dict[str, list[str]] = {}
+    with open(path or SEED_PATH, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if "_meta" in record:
+                continue
+            published_on = record.get("published_on") or None
+            debunks.append(
+                Debunk(
+                    id=record["id"],
+                    claim=record["claim"],
+                    rebuttal=record.get("rebuttal", ""),
+                    source=record.get("source", ""),
+                    published_on=dt.date.fromisoformat(published_on) if published_on else None,
+                    url=record.get("url", ""),
+                )
+            )
+            if record.get("variants"):
+                variants[record["id"]] = list(record["variants"])
+    return debunks, variants
+
+
+def is_refutation(text: str) -> bool:
+    """Whether the text refutes what it repeats ("……统统是假的", "辟谣：……")."""
+    return bool(REFUTATION.search(text)) and not DOUBTED_REFUTATION.search(text)
+
+
+def canonical(text: str) -> str:
+    """Normalised text without punctuation, spaces or case: what n-grams are taken from."""
+    return NON_WORD.sub("", normalize_text(text)[0]).lower()
+
+
+def char_ngrams(text: str) -> list[tuple[int, str]]:
+    """(position, n-gram) for every character bigram and trigram of a canonical text."""
+    grams = [(i, text[i : i + 2]) for i in range(len(text) - 1)]
+    grams += [(i, text[i : i + 3]) for i in range(len(text) - 2)]
+    return grams
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def claim_words(text: str) -> list[str]:
+    """Content words of a claim: jieba words of two or more characters, with runs of
+    single-character words joined (jieba splits rare names: 屠/呦/呦 → 屠呦呦)."""
+    found: list[str] = []
+    run = ""
+    for token in _jieba().lcut(canonical(text)):
+        if len(token) == 1 and CJK.match(token) and token not in STOPWORDS:
+            run += token
+            continue
+        if len(run) >= 2:
+            found.append(run)
+        run = ""
+        found.append(token)
+    if len(run) >= 2:
+        found.append(run)
+    return [w for w in dict.fromkeys(found) if len(w) >= 2 and w not in STOPWORDS]
+
+
+class _Phrasing:
+    __slots__ = (
+        "anchors",
+        "debunk_id",
+        "gram_weights",
+        "length",
+        "norm",
+        "text",
+        "total",
+        "word_weights",
+    )
+
+    def __init__(self, debunk_id: str, text: str) -> None:
+        self.debunk_id = debunk_id
+        self.text = canonical(text)
+        self.length = len(self.text)
+        self.gram_weights: dict[str, float] = {}
+        self.word_weights: dict[str, float] = {}
+        self.anchors: tuple[str, ...] = ()
+        self.total = 0.0
+        self.norm = 0.0
+
+
+class RumourLibrary:
+    """Known rumours, indexed for matching posts against them.
+
+    debunks (list[Debunk]): the rumours; `Debunk.claim` is the phrasing shown to people.
+    variants (Mapping[str, list[str]]): other phrasings per debunk id, used for matching only.
+    threshold (float): the score from which `match` links a text.
+    """
+
+    def __init__(
+        self,
+        debunks: list[Debunk],
+        *,
+        variants: Mapping[str, list[str]] | None = None,
+        threshold: float = THRESHOLD,
+    ) -> None:
+        self.threshold = threshold
+        self.debunks = {debunk.id: debunk for debunk in debunks}
+        self._phrasings: list[_Phrasing] = []
+        for debunk in debunks:
+            for text in [debunk.claim, *(variants or {}).get(debunk.id, [])]:
+                phrasing = _Phrasing(debunk.id, text)
+                if phrasing.length >= 2:
+                    self._phrasings.append(phrasing)
+        self._index()
+
+    @classmethod
+    def from_jsonl(
+        cls, path: str | Path | None = None, *, threshold: float = THRESHOLD
+    ) -> "RumourLibrary":
+        """The library in a JSONL file (default: the seed library shipped with the engine)."""
+        debunks, variants = read_debunks(path)
+        return cls(debunks, variants=variants, threshold=threshold)
+
+    def __len__(self) -> int:
+        return len(self.debunks)
+
+    def get(self, debunk_id: str) -> Debunk | None:
+        return self.debunks.get(debunk_id)
+
+    def match(self, text: str) -> tuple[str, float] | None:
+        """(debunk id, similarity in [0, 1]) of the rumour the text restates, or None."""
+        ranked = self.rank(text)
+        if ranked and ranked[0][1] >= self.threshold:
+            return ranked[0]
+        return None
+
+    def rank(self, text: str, *, limit: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
+        """Candidate debunks for a text with their scores, best first (one entry per debunk)."""
+        post = canonical(text)
+        if len(post) < 2:
+            return []
+        grams = char_ngrams(post)
+        hits: dict[int, float] = {}
+        for gram in {g for _, g in grams}:
+            for index, weight in self._postings.get(gram, ()):
+                hits[index] = hits.get(index, 0.0) + weight
+        candidates = sorted(
+            (
+                (covered / self._phrasings[index].total, index)
+                for index, covered in hits.items()
+                if covered >= MIN_CANDIDATE_COVERAGE * self._phrasings[index].total
+            ),
+            reverse=True,
+        )[: MAX_CANDIDATES * 2]
+        best: dict[str, float] = {}
+        if candidates:
+            weights = np.array([self._gram_weight(g) for _, g in grams])
+            for _, index in candidates:
+                phrasing = self._phrasings[index]
+                if phrasing.anchors and not self._has_anchors(phrasing, post):
+                    continue
+                score = 0.5 * self._word_coverage(phrasing, post) + 0.5 * self._local_cosine(
+                    phrasing, grams, weights, len(post)
+                )
+                if score > best.get(phrasing.debunk_id, -1.0):
+                    best[phrasing.debunk_id] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [(debunk_id, round(score, 4)) for debunk_id, score in ranked[:limit]]
+
+    def _index(self) -> None:
+        # IDF over debunks (all phrasings of a debunk count as one document).
+        documents = len(self.debunks) or 1
+        gram_df: dict[str, set[str]] = {}
+        word_df: dict[str, set[str]] = {}
+        for phrasing in self._phrasings:
+            for _, gram in char_ngrams(phrasing.text):
+                gram_df.setdefault(gram, set()).add(phrasing.debunk_id)
+            for word in claim_words(phrasing.text):
+                word_df.setdefault(word, set()).add(phrasing.debunk_id)
+        generic_grams = {g for word in GENERIC_WORDS for _, g in char_ngrams(word)}
+        self._gram_idf = {}
+        for gram, ids in gram_df.items():
+            idf = math.log(1 + documents / len(ids))
+            self._gram_idf[gram] = idf * (GENERIC_WEIGHT if gram in generic_grams else 1.0)
+        # An n-gram no claim has is as informative as the rarest claim n-gram.
+        self._unseen_weight = math.log(1 + documents)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, phrasing in enumerate(self._phrasings):
+            grams = {g for _, g in char_ngrams(phrasing.text)}
+            phrasing.gram_weights = {g: self._gram_idf[g] for g in grams}
+            phrasing.total = sum(phrasing.gram_weights.values()) or 1.0
+            phrasing.norm = math.sqrt(sum(w * w for w in phrasing.gram_weights.values())) or 1.0
+            for gram, weight in phrasing.gram_weights.items():
+                self._postings.setdefault(gram, []).append((index, weight))
+            for word in claim_words(phrasing.text):
+                idf = math.log(1 + documents / len(word_df[word]))
+                phrasing.word_weights[word] = idf * (
+                    GENERIC_WEIGHT if word in GENERIC_WORDS else 1.0
+                )
+            # The words that single this rumour out (the rarest across the library): a post
+            # without enough of them is about something else, however many common words it shares.
+            specific = {w: v for w, v in phrasing.word_weights.items() if w not in GENERIC_WORDS}
+            if specific:
+                top = max(specific.values())
+                phrasing.anchors = tuple(w for w, v in specific.items() if v >= top - 1e-9)
+
+    def _gram_weight(self, gram: str) -> float:
+        return self._gram_idf.get(gram, self._unseen_weight)
+
+    @staticmethod
+    def _has_anchors(phrasing: _Phrasing, post: str) -> bool:
+        found = sum(1 for word in phrasing.anchors if word in post)
+        return found >= max(1, len(phrasing.anchors) * ANCHOR_SHARE)
+
+    @staticmethod
+    def _word_coverage(phrasing: _Phrasing, post: str) -> float:
+        total = sum(phrasing.word_weights.values())
+        if not total:
+            return 0.0
+        found = sum(w for word, w in phrasing.word_weights.items() if word in post)
+        return found / total
+
+    @staticmethod
+    def _local_cosine(
+        phrasing: _Phrasing, grams: list[tuple[int, str]], weights: np.ndarray, length: int
+    ) -> float:
+        """Best cosine between the claim and a window of the post, over all windows."""
+        positions = np.fromiter((p for p, _ in grams), dtype=np.int64, count=len(grams))
+        matched = np.fromiter(
+            (g in phrasing.gram_weights for _, g in grams), dtype=bool, count=len(grams)
+        )
+        squared = weights * weights
+        per_position_all = np.bincount(positions, weights=squared, minlength=length)
+        per_position_matched = np.bincount(
+            positions, weights=np.where(matched, squared, 0.0), minlength=length
+        )
+        window = min(length, max(8, int(WINDOW_FACTOR * phrasing.length)))
+        all_sums = np.convolve(per_position_all, np.ones(window), mode="valid")
+        matched_sums = np.convolve(per_position_matched, np.ones(window), mode="valid")
+        cosines = matched_sums / (phrasing.norm * np.sqrt(np.maximum(all_sums, 1e-12)))
+        return float(min(1.0, cosines.max(initial=0.0)))
+
+
+class RumourMatcher(Stage):
+    """Sets `post.debunk_id` and `post.debunk_similarity` when the post restates a known rumour.
+
+    library (RumourLibrary): the rumours to match against, with its threshold.
+    lead (timedelta): how long before its debunk a rumour can circulate. A post published earlier
+        than that is not linked to it: "襄阳封城" in a post of 2019 is about something else.
+    """
+
+    name = "rumours"
+
+    def __init__(
+        self, library: RumourLibrary, *, lead: dt.timedelta = dt.timedelta(days=60)
+    ) -> None:
+        self.library = library
+        self.lead = lead
+
+    def __call__(self, post: Post) -> Post:
+        post.debunk_id, post.debunk_similarity = "", 0.0
+        for debunk_id, score in self.library.rank(post.normalized or post.text):
+            if score < self.library.threshold:
+                break
+            if self._too_early(post, self.library.get(debunk_id)):
+                continue
+            post.debunk_id, post.debunk_similarity = debunk_id, score
+            break
+        return post
+
+    def _too_early(self, post: Post, debunk: Debunk | None) -> bool:
+        if post.published_at is None or debunk is None or debunk.published_on is None:
+            return False
+        return post.published_at.date() < debunk.published_on - self.lead
+
+
+def evaluate_links(
+    library: RumourLibrary, rows: Iterable[Mapping[str, str]], *, threshold: float | None = None
+) -> dict[str, float]:
+    """Precision and recall of the links `library` makes on labelled rows.
+
+    rows: mappings with "text" and "label" (the debunk id the text is about, or "").
+    threshold (float): overrides the library's threshold for this evaluation.
+    RETURNS (dict): precision (correct links / links made; 1.0 when no link is made), recall
+        (correct links / labelled rows; 1.0 when none is labelled), n (rows), and the counts
+        tp (right debunk), fp (link on an unlabelled row or to the wrong debunk), fn (labelled
+        row not linked to its debunk).
+    """
+    cut = library.threshold if threshold is None else threshold
+    tp = fp = fn = n = 0
+    for row in rows:
+        n += 1
+        label = row.get("label", "") or ""
+        ranked = library.rank(row["text"], limit=1)
+        predicted = ranked[0][0] if ranked and ranked[0][1] >= cut else ""
+        if predicted and predicted == label:
+            tp += 1
+        elif predicted:
+            fp += 1
+        if label and predicted != label:
+            fn += 1
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "n": n,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def tune_threshold(
+    library: RumourLibrary,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    target_precision: float = 0.9,
+    grid: Iterable[float] | None = None,
+) -> float:
+    """The threshold on `grid` with the best F0.5 (precision counts twice as much as recall)
+    among those whose precision on `rows` reaches `target_precision`; ties go to the higher
+    threshold. The top of the grid when none reaches the target."""
+    rows = list(rows)
+    steps = sorted(grid if grid is not None else [x / 100 for x in range(15, 96)])
+    best, best_f = steps[-1], -1.0
+    for threshold in steps:
+        scores = evaluate_links(library, rows, threshold=threshold)
+        precision, recall = scores["precision"], scores["recall"]
+        if precision < target_precision:
+            continue
+        f = 1.25 * precision * recall / (0.25 * precision + recall) if recall else 0.0
+        if f >= best_f:
+            best, best_f = threshold, f
+    return best

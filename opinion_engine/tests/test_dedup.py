@@ -1,0 +1,153 @@
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from opinion_engine.dedup import (
+    Deduplicator,
+    _minhash_parameters,
+    canonical_text,
+    hamming,
+    minhash_batch,
+    shingle_hashes,
+    simhash,
+)
+from opinion_engine.normalize import Normalizer
+from opinion_engine.types import Post
+
+ORIGINAL = (
+    "武汉市新型冠状病毒感染的肺炎疫情防控指挥部发布通告：自2020年1月23日10时起，全市城市公交、"
+    "地铁、轮渡、长途客运暂停运营，机场、火车站离汉通道暂时关闭。"
+)
+OTHER = "今天天气很好，出门散步，公园里的梅花开了，拍了几张照片分享给大家，春天快来了。"
+
+
+def make_posts(*texts: str) -> list[Post]:
+    posts = [Post(source="weibo", external_id=f"p{i}", text=t) for i, t in enumerate(texts)]
+    return list(Normalizer().pipe(posts))
+
+
+@pytest.mark.parametrize(
+    ("_case", "copy"),
+    [
+        ("repost filler", "转发微博 " + ORIGINAL),
+        ("repost chain", "太难了//@张三:转发微博//@李四:" + ORIGINAL),
+        ("short comment", "大家注意！" + ORIGINAL),
+        ("topic and link added", "#武汉封城# " + ORIGINAL + " http://t.cn/A6abc"),
+        ("traditional characters", ORIGINAL.replace("汉", "漢").replace("发", "發")),
+    ],
+)
+def test_a_copy_points_at_the_first_post(_case, copy):
+    first, second = make_posts(ORIGINAL, copy)
+
+    dedup = Deduplicator()
+    list(dedup.pipe([first, second]))
+
+    assert first.duplicate_of == ""
+    assert second.duplicate_of == "p0"
+    assert dedup.groups() == [[("weibo", "p0"), ("weibo", "p1")]]
+
+
+def test_different_posts_stay_apart():
+    posts = make_posts(ORIGINAL, OTHER, "口罩买不到了，药店全部断货，家里只剩两个，怎么办才好啊。")
+    dedup = Deduplicator()
+
+    list(dedup.pipe(posts))
+
+    assert [p.duplicate_of for p in posts] == ["", "", ""]
+    assert dedup.groups() == []
+    assert len(dedup.groups(min_size=1)) == 3
+
+
+def test_the_same_story_in_other_words_is_not_a_copy():
+    posts = make_posts(
+        ORIGINAL,
+        "1月23日上午10点开始，武汉的公交地铁轮渡和长途客运都停了，机场和火车站的离汉通道也关了。",
+    )
+
+    list(Deduplicator().pipe(posts))
+
+    assert posts[1].duplicate_of == ""
+
+
+@pytest.mark.parametrize(
+    ("_case", "texts", "expected"),
+    [
+        ("equal short posts", ["好！", "好"], ["", "p0"]),
+        ("different short posts", ["好的", "好啊"], ["", ""]),
+        ("short post inside a long one", ["加油武汉", "加油武汉，中国加油，一定能赢"], ["", ""]),
+    ],
+)
+def test_short_posts_compare_exactly(_case, texts, expected):
+    posts = make_posts(*texts)
+
+    list(Deduplicator().pipe(posts))
+
+    assert [p.duplicate_of for p in posts] == expected
+
+
+def test_a_post_without_text_is_left_ungrouped():
+    posts = make_posts("转发微博", "转发微博", "[心][心]")
+    dedup = Deduplicator()
+
+    list(dedup.pipe(posts))
+
+    assert [p.duplicate_of for p in posts] == ["", "", ""]
+    assert dedup.groups(min_size=1) == []
+
+
+def test_state_is_kept_across_calls_and_batches():
+    first, second, third = make_posts(ORIGINAL, OTHER, "转发微博 " + ORIGINAL)
+    dedup = Deduplicator()
+
+    dedup(first)
+    list(dedup.pipe([second], batch_size=1))
+    dedup(third)
+
+    assert third.duplicate_of == "p0"
+
+
+def test_calling_and_piping_agree():
+    texts = [ORIGINAL, OTHER, "转发 " + ORIGINAL, "好", "好", OTHER + "！！"]
+    called, piped = make_posts(*texts), make_posts(*texts)
+    dedup_called, dedup_piped = Deduplicator(), Deduplicator()
+
+    for post in called:
+        dedup_called(post)
+    list(dedup_piped.pipe(piped, batch_size=4))
+
+    assert [p.duplicate_of for p in called] == [p.duplicate_of for p in piped]
+    assert [p.fingerprint for p in called] == [p.fingerprint for p in piped]
+    assert dedup_called.groups() == dedup_piped.groups()
+
+
+def test_fingerprints_are_close_for_copies_and_far_for_other_posts():
+    copy, other = simhash("大家注意！" + ORIGINAL), simhash(OTHER)
+    original = simhash(ORIGINAL)
+
+    assert 0 <= original < 2**64
+    assert hamming(original, copy) <= 8
+    assert hamming(original, other) >= 16
+
+
+def test_the_stage_sets_the_fingerprint():
+    (post,) = make_posts(ORIGINAL)
+
+    Deduplicator()(post)
+
+    assert post.fingerprint == simhash(post.normalized)
+
+
+def test_minhash_values_are_datasketchs_for_the_same_shingle_hashes():
+    text = canonical_text(ORIGINAL)
+    hashes, offsets = shingle_hashes([text])
+    permutations, _, _ = _minhash_parameters(64, 0.7, 1)
+    reference = MinHash(num_perm=64, seed=1, hashfunc=lambda value: value, scheme="affine32")
+
+    reference.update_batch([int(h) & 0xFFFFFFFF for h in hashes])
+    ours = minhash_batch(hashes, offsets, np.array([hashes.size]), permutations)
+
+    assert ours[0].tolist() == reference.hashvalues.tolist()
+
+
+def test_canonical_text_drops_filler_punctuation_and_case():
+    assert canonical_text("转发微博：Hello, 武汉 加油！") == "hello武汉加油"
