@@ -234,6 +234,12 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 def parse_date(text: str) -> dt.date:
     """2020-02-03, 2020/2/3, 2020.2.3, 2020年2月3日, 20200203, an Excel serial, or ISO time."""
     text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common case, fast
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            if text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit():
+                raise ValueError(f"日期不存在：{text}") from None
     if " " in text or "T" in text:
         text = re.split(r"[ T]", text)[0]
     for pattern in DATE_PATTERNS:
