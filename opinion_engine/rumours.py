@@ -214,9 +214,15 @@ class RumourLibrary:
             return ranked[0]
         return None
 
-    def rank(self, text: str, *, limit: int = MAX_CANDIDATES) -> list[tuple[str, float]]:
-        """Candidate debunks for a text with their scores, best first (one entry per debunk)."""
-        post = canonical(text)
+    def rank(
+        self, text: str, *, limit: int = MAX_CANDIDATES, normalized: bool = False
+    ) -> list[tuple[str, float]]:
+        """Candidate debunks for a text with their scores, best first (one entry per debunk).
+
+        `normalized` says the text already went through normalize_text (the pipeline's
+        post.normalized), which saves doing it again.
+        """
+        post = NON_WORD.sub("", text).lower() if normalized else canonical(text)
         if len(post) < 2:
             return []
         grams = char_ngrams(post)
@@ -339,7 +345,12 @@ class RumourMatcher(Stage):
 
     def __call__(self, post: Post) -> Post:
         post.debunk_id, post.debunk_similarity = "", 0.0
-        for debunk_id, score in self.library.rank(post.normalized or post.text):
+        ranked = (
+            self.library.rank(post.normalized, normalized=True)
+            if post.normalized
+            else self.library.rank(post.text)
+        )
+        for debunk_id, score in ranked:
             if score < self.library.threshold:
                 break
             if self._too_early(post, self.library.get(debunk_id)):
