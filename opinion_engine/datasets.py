@@ -1,0 +1,164 @@
+"""Reading the labelled CSV layouts of shared/data, and a deployment's own `text,label` files.
+
+A file has a header row, a text column named `text` or `content` and a label column named
+`label`. Labels are mapped to the engine's names per task:
+
+- emotion: happy, angry, sad, fear, surprise, neutral (SMP2020-EWECT spells neutral `neural`);
+- sentiment: -1/0/1 or negative/neutral/positive; a six-emotion file is mapped as the SMP
+  SOURCE.md says (angry, sad, fear → negative; happy → positive; neutral → neutral) and its
+  `surprise` rows are excluded, because the evaluation's own classes do not say which way it goes;
+- rumour: fake/real as CHECKED spells them (1/0 are read as fake/real).
+
+Rows that cannot be read or carry no usable text or label are counted, never raised.
+"""
+
+import csv
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TASKS = ("emotion", "sentiment", "rumour")
+EMOTIONS = ("happy", "angry", "sad", "fear", "surprise", "neutral")
+SENTIMENTS = ("negative", "neutral", "positive")
+RUMOUR = ("real", "fake")
+CLASSES: dict[str, tuple[str, ...]] = {
+    "emotion": EMOTIONS,
+    "sentiment": SENTIMENTS,
+    "rumour": RUMOUR,
+}
+TEXT_COLUMNS = ("text", "content")
+LABEL_COLUMN = "label"
+
+_EMOTION_ALIASES = {
+    "happy": "happy",
+    "angry": "angry",
+    "sad": "sad",
+    "fear": "fear",
+    "surprise": "surprise",
+    "neutral": "neutral",
+    "neural": "neutral",  # the SMP2020-EWECT files' spelling
+}
+_EMOTION_TO_SENTIMENT = {
+    "happy": "positive",
+    "angry": "negative",
+    "sad": "negative",
+    "fear": "negative",
+    "neutral": "neutral",
+}
+_SENTIMENT_ALIASES = {
+    "-1": "negative",
+    "0": "neutral",
+    "1": "positive",
+    "+1": "positive",
+    "negative": "negative",
+    "neutral": "neutral",
+    "positive": "positive",
+}
+_RUMOUR_ALIASES = {
+    "fake": "fake",
+    "rumour": "fake",
+    "rumor": "fake",
+    "1": "fake",
+    "real": "real",
+    "true": "real",
+    "0": "real",
+}
+EXCLUDED = "excluded"  # a row that is readable but left out of the task on purpose
+
+
+@dataclass
+class LabelledSet:
+    """Texts and labels of one file, with what was left out and why."""
+
+    path: str
+    task: str
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    skipped: int = 0  # unreadable or malformed rows
+    excluded: int = 0  # readable rows the task leaves out (surprise in a 3-class figure)
+    source_labels: Counter = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def map_label(task: str, raw: str) -> str | None:
+    """The engine's label for a file's label, EXCLUDED, or None when it cannot be read."""
+    value = raw.strip().lower()
+    if task == "emotion":
+        return _EMOTION_ALIASES.get(value)
+    if task == "sentiment":
+        if value in _SENTIMENT_ALIASES:
+            return _SENTIMENT_ALIASES[value]
+        emotion = _EMOTION_ALIASES.get(value)
+        if emotion == "surprise":
+            return EXCLUDED
+        return _EMOTION_TO_SENTIMENT.get(emotion) if emotion else None
+    if task == "rumour":
+        return _RUMOUR_ALIASES.get(value)
+    raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+
+
+def _rows(path: Path) -> Iterator[dict[str, str] | None]:
+    """Each row as a dict, or None for a row the csv module could not parse."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # surrogateescape keeps going past bytes that are not UTF-8; such rows are caught below.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [name.strip().lower() for name in next(reader)]
+        except (StopIteration, csv.Error):
+            return
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield None
+                continue
+            if not row:
+                continue  # blank line, not a row
+            if len(row) != len(header):
+                yield None
+                continue
+            yield dict(zip(header, row, strict=True))
+
+
+def _is_clean(text: str) -> bool:
+    return not any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def read_labelled(path: str | Path, task: str | None) -> LabelledSet:
+    """Read one labelled CSV for `task`; never raises on a bad row, only on a missing file.
+
+    With task None the texts are read whatever their label says (labels are kept as written).
+
+    RETURNS (LabelledSet): texts and engine labels in file order, with skipped/excluded counts.
+    """
+    if task is not None and task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    path = Path(path)
+    out = LabelledSet(path=str(path), task=task or "")
+    for row in _rows(path):
+        if row is None:
+            out.skipped += 1
+            continue
+        text = next((row[name] for name in TEXT_COLUMNS if row.get(name)), "")
+        raw_label = row.get(LABEL_COLUMN) or ""
+        if task is None:
+            label: str | None = raw_label.strip()
+        else:
+            label = map_label(task, raw_label) if raw_label else None
+        if not text.strip() or label is None or not _is_clean(text) or not _is_clean(raw_label):
+            out.skipped += 1
+            continue
+        out.source_labels[raw_label.strip()] += 1
+        if label == EXCLUDED:
+            out.excluded += 1
+            continue
+        out.texts.append(text)
+        out.labels.append(label)
+    return out

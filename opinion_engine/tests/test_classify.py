@@ -1,0 +1,164 @@
+"""The shipped classifiers: they load, label raw Weibo-style posts sensibly, keep the contract."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from opinion_engine.classify import (
+    MODELS_DIR,
+    Classifiers,
+    default_classifiers,
+    extra_tokens,
+    hash_features,
+    predict_emotion,
+    predict_rumour,
+    predict_sentiment,
+)
+from opinion_engine.errors import ModelMissing
+from opinion_engine.normalize import normalize_text
+from opinion_engine.types import Post
+
+
+@pytest.fixture(scope="module")
+def classifiers() -> Classifiers:
+    return default_classifiers()
+
+
+def make_post(text: str, number: int = 0) -> Post:
+    return Post(source="test", external_id=str(number), text=text)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment", "emotion"),
+    [
+        ("武汉加油！致敬最美逆行者[心][心]", "positive", "happy"),
+        ("气死了，口罩都买不到，还涨价！", "negative", "angry"),
+        ("感谢医护人员的辛苦付出，祝大家平安健康[抱抱]", "positive", "happy"),
+        ("太可怕了，又新增这么多病例，好害怕家人被感染[泪]", "negative", None),
+    ],
+)
+def test_labels_of_raw_posts(classifiers, text, sentiment, emotion):
+    post = classifiers(make_post(text))
+    assert post.sentiment == sentiment
+    if emotion:
+        assert post.emotion == emotion
+    assert set(post.emotion_scores) == {"happy", "angry", "sad", "fear", "surprise", "neutral"}
+    assert sum(post.emotion_scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert set(post.sentiment_scores) == {"negative", "neutral", "positive"}
+    assert 0.0 <= post.rumour_score <= 1.0
+
+
+def test_official_news_scores_lower_as_rumour_than_a_forwarded_claim(classifiers):
+    news = (
+        "【#国家卫健委通报最新疫情#】4月6日0—24时，31个省（自治区、直辖市）和新疆生产建设兵团"
+        "报告新增确诊病例32例，其中境外输入病例30例。"
+    )
+    claim = "紧急扩散！听说喝高度白酒能杀死新冠病毒，家里有老人的赶紧转给他们看看，宁可信其有！！"
+    news_score, claim_score = predict_rumour([news, claim])
+    assert claim_score > news_score
+
+
+def test_ordinary_posts_are_not_flagged_as_rumours():
+    # A model of CHECKED alone flagged most ordinary posts: its real posts are all news accounts.
+    ordinary = ["武汉加油！致敬最美逆行者[心][心]", "在家憋了一个月，好想出去吃火锅[泪]"]
+    assert all(score < 0.5 for score in predict_rumour(ordinary))
+
+
+def test_plain_functions_take_raw_texts():
+    texts = ["武汉加油！", "口罩都买不到，气死了！", ""]
+    assert predict_sentiment(texts)[:2] == ["positive", "negative"]
+    assert len(predict_emotion(texts)) == 3
+    scores = predict_rumour(texts)
+    assert len(scores) == 3 and all(isinstance(score, float) for score in scores)
+
+
+def test_uses_the_pipelines_normalisation_when_present(classifiers):
+    text = "致敬[心]//@某网友:武汉加油"
+    ready = make_post(text)
+    ready.normalized, ready.features = normalize_text(text)
+    fresh = make_post(text)
+    classifiers.process_batch([ready, fresh], on_error=_fail)
+    assert fresh.normalized == ready.normalized
+    assert ready.emotion_scores == pytest.approx(fresh.emotion_scores)
+
+
+def test_a_bad_post_goes_to_on_error_and_the_rest_are_classified(classifiers):
+    errors = []
+    bad = make_post("x")
+    bad.text = None  # what a broken ingest could hand over
+    good = make_post("武汉加油！致敬最美逆行者[心]", 1)
+    out = classifiers.process_batch(
+        [bad, good], on_error=lambda stage, post, error: errors.append((stage, post))
+    )
+    assert out == [bad, good]
+    assert errors == [("classify", bad)]
+    assert good.sentiment == "positive" and bad.sentiment == ""
+
+
+def test_pipe_streams_in_batches(classifiers):
+    posts = [make_post(f"第{i}天，武汉加油", i) for i in range(600)]
+    out = list(classifiers.pipe(posts, batch_size=256))
+    assert out == posts and all(post.emotion for post in out)
+
+
+def test_empty_text_gets_the_models_prior(classifiers):
+    post = classifiers(make_post(""))
+    assert post.emotion in post.emotion_scores and post.sentiment in post.sentiment_scores
+
+
+def test_missing_models_raise_model_missing(tmp_path: Path):
+    with pytest.raises(ModelMissing, match=r"opinion_engine\.train"):
+        Classifiers.load(tmp_path)
+
+
+def test_init_only_stores_configuration(tmp_path: Path):
+    stage = Classifiers(path=tmp_path)  # nothing is read until it is used
+    assert stage.path == tmp_path
+    with pytest.raises(ModelMissing):
+        stage(make_post("武汉加油"))
+
+
+def test_shipped_artefacts_are_small_and_load_fast():
+    sizes = sum(path.stat().st_size for path in MODELS_DIR.glob("*.npz"))
+    assert sizes < 15e6
+    started = time.perf_counter()
+    Classifiers.load()
+    assert time.perf_counter() - started < 3.0  # ~0.3 s here; slack for slow CI machines
+
+
+def test_artefacts_record_their_training_sets_and_terms(classifiers):
+    for artefact in classifiers._scorer().artefacts.values():
+        meta = artefact.meta
+        assert meta["seed"] and meta["n_train"] > 0
+        assert all(entry["terms"] and entry["rows_used"] > 0 for entry in meta["training_sets"])
+    rumour = classifiers._scorer().artefacts["rumour"].meta
+    assert "academic research" in rumour["training_sets"][0]["terms"]
+
+
+def test_hashing_is_fixed():
+    # The shipped artefacts index these buckets: a change here must come with retrained models.
+    rows, buckets = hash_features(["武汉", "a"], [["[心]"], []])
+    assert rows.tolist() == [0, 0, 1, 0, 0]
+    assert buckets.tolist() == EXPECTED_BUCKETS
+
+
+def test_ngrams_do_not_cross_posts():
+    rows, _ = hash_features(["ab", "cd"], [[], []])
+    # a, b, ab for the first post; c, d, cd for the second; no "bc"
+    assert np.bincount(rows).tolist() == [3, 3]
+
+
+def test_extra_tokens_keep_what_normalisation_took_out():
+    _, features = normalize_text("真的吗？？？[吃惊]#武汉#@某人 http://t.cn/abc")
+    tokens = extra_tokens(features, "真的吗？？？[吃惊]#武汉#@某人 http://t.cn/abc")
+    assert "[吃惊]" in tokens and "<p？3>" in tokens
+    assert {"<url>", "<at>", "<topic>"} <= set(tokens)
+
+
+def _fail(stage: str, post: Post, error: Exception) -> None:
+    raise error
+
+
+EXPECTED_BUCKETS = [255468, 168713, 88988, 57417, 13835]

@@ -1,0 +1,79 @@
+import datetime as dt
+
+import pytest
+
+from opinion_engine.engine import Engine
+from opinion_engine.types import Debunk, Post, Scheme
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+REGIONS = [("14", "山西省"), ("1405", "晋城市"), ("140525", "泽州县"), ("140525100", "南村镇")]
+SCHEMES = [
+    Scheme("local-epidemic", "泽州疫情", "(泽州 OR 晋城) AND (疫情 OR 确诊 OR 发热)", "epidemic"),
+    Scheme("gathering", "号召聚集", "(集合 OR 聚集) AND (明天 OR 今晚)", "gathering"),
+]
+DEBUNKS = [Debunk(id="d1", claim="双黄连口服液可以预防新型冠状病毒", source="人民日报")]
+
+
+def post(i: int, text: str, hour: int = 9) -> Post:
+    return Post("weibo", str(i), text, published_at=dt.datetime(2020, 2, 1, hour, tzinfo=TZ))
+
+
+@pytest.fixture(scope="module")
+def engine_without_models():
+    return Engine.build(schemes=SCHEMES, region_rows=REGIONS, debunks=DEBUNKS, classify=False)
+
+
+def test_every_stage_leaves_its_mark(engine_without_models):
+    posts = list(
+        engine_without_models.analyse(
+            [
+                post(1, "泽州县南村镇发现一例确诊病例，大家不要恐慌[加油]"),
+                post(2, "听说双黄连口服液可以预防新型冠状病毒，快去买！"),
+                post(3, "明天上午九点大家到镇政府门口集合讨说法，转发扩散！"),
+                post(4, "泽州县南村镇发现一例确诊病例，大家不要恐慌！！"),
+            ]
+        )
+    )
+    local, rumour, gathering, copy = posts
+    assert local.normalized.startswith("泽州县南村镇")
+    assert local.features["emoticons"] == ["加油"]
+    assert local.schemes == ["local-epidemic"]
+    assert local.regions[0] == "140525100"
+    assert local.epidemic is True
+    assert rumour.debunk_id == "d1"
+    assert rumour.risk.level in ("medium", "high")
+    assert any("谣言" in reason.text for reason in rumour.risk.reasons)
+    assert "gathering" in gathering.risk.categories
+    assert copy.duplicate_of == "1"
+    assert local.risk.score < gathering.risk.score
+
+
+def test_a_broken_post_is_reported_and_the_stream_goes_on(engine_without_models):
+    posts = [post(1, "正常的一条"), Post("weibo", "2", None), post(3, "又一条")]  # type: ignore[arg-type]
+    out = list(engine_without_models.analyse(posts))
+    assert [p.external_id for p in out] == ["1", "2", "3"]
+
+
+def test_events_gather_the_same_story():
+    engine = Engine.build(schemes=SCHEMES, region_rows=REGIONS, debunks=DEBUNKS, classify=False)
+    texts = [
+        "南村镇封闭小区出入口，实行人员登记测温",
+        "南村镇各小区出入口封闭管理，进出登记测温",
+        "南村镇小区封闭，出入口人员一律登记测温",
+    ]
+    list(engine.analyse([post(i, t, hour=8 + i) for i, t in enumerate(texts)]))
+    events = engine.events()
+    assert len(events) == 1
+    assert len(events[0].post_keys) == 3
+    assert sum(count for _hour, count in events[0].timeline) == 3
+
+
+def test_the_shipped_models_classify_raw_posts():
+    engine = Engine.build(schemes=SCHEMES, region_rows=REGIONS, debunks=DEBUNKS)
+    positive, negative = engine.analyse(
+        [post(1, "武汉加油！致敬最美逆行者[心][心]"), post(2, "气死了，口罩都买不到，还涨价！[怒]")]
+    )
+    assert positive.sentiment == "positive"
+    assert negative.sentiment == "negative"
+    assert negative.emotion == "angry"
+    assert 0.0 <= negative.rumour_score <= 1.0

@@ -1,0 +1,126 @@
+"""The evaluate CLI and the CSV layouts it reads, on small files written here."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opinion_engine import evaluate
+from opinion_engine.datasets import map_label, read_labelled
+
+FIELDS = {"task", "data", "n", "macro_f1", "accuracy", "per_class_f1", "posts_per_s", "skipped"}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def six_emotion_file(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "emotion.csv",
+        "id,text,label\n"
+        "1,武汉加油！致敬最美逆行者[心][心],happy\n"
+        "2,气死了，口罩都买不到，还涨价！,angry\n"
+        "3,今天新增确诊病例12例,neural\n"
+        '4,"好害怕，家门口就有确诊[泪]",fear\n'
+        "5,天哪？？？,surprise\n"
+        "6,a row with too many fields,happy,extra\n"
+        "7,,happy\n"
+        "8,没有标签的行,\n"
+        "9,标签不认识,joyful\n",
+    )
+
+
+def run_cli(capsys, *args: str) -> dict:
+    assert evaluate.main(list(args)) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def test_emotion_json_has_every_field_and_counts_bad_rows(capsys, six_emotion_file):
+    result = run_cli(capsys, "--task", "emotion", "--data", str(six_emotion_file))
+    assert set(result) >= FIELDS
+    assert result["task"] == "emotion" and result["n"] == 5 and result["skipped"] == 4
+    assert 0.0 <= result["macro_f1"] <= 1.0 and 0.0 <= result["accuracy"] <= 1.0
+    assert result["posts_per_s"] > 0
+    assert {"happy", "angry", "neutral"} <= set(result["per_class_f1"])
+
+
+def test_sentiment_maps_six_emotions_to_three_and_excludes_surprise(capsys, six_emotion_file):
+    result = run_cli(capsys, "--task", "sentiment", "--data", str(six_emotion_file))
+    assert result["n"] == 4 and result["excluded"] == 1 and result["skipped"] == 4
+    assert set(result["per_class_f1"]) <= {"negative", "neutral", "positive"}
+
+
+def test_sentiment_reads_minus_one_zero_one(capsys, tmp_path):
+    path = write(
+        tmp_path / "ncov.csv",
+        "row_id,label,text,text_seg\n"
+        "1,1,武汉加油致敬逆行者,武汉 加油 致敬 逆行者\n"
+        "2,-1,口罩买不到气死,口罩 买不到 气死\n"
+        "3,0,新增确诊病例,新增 确诊 病例\n"
+        "4,2,标签不对,标签 不对\n",
+    )
+    result = run_cli(capsys, "--task", "sentiment", "--data", str(path))
+    assert result["n"] == 3 and result["skipped"] == 1 and result["excluded"] == 0
+
+
+def test_rumour_reads_checked_labels_and_a_content_column(capsys, tmp_path):
+    path = write(
+        tmp_path / "checked.csv",
+        "content,label\n"
+        "【#国家卫健委通报#】4月6日0—24时，新增确诊病例32例。,real\n"
+        "紧急扩散！喝高度白酒能杀死新冠病毒，赶紧转给家人！！,fake\n"
+        "broken \x00 row without a label\n",
+    )
+    result = run_cli(capsys, "--task", "rumour", "--data", str(path))
+    assert result["n"] == 2 and result["skipped"] == 1
+    assert set(result["per_class_f1"]) <= {"real", "fake"}
+
+
+def test_undecodable_bytes_are_skipped_not_fatal(capsys, tmp_path):
+    path = tmp_path / "bytes.csv"
+    path.write_bytes("text,label\n武汉加油,happy\n".encode() + b"\xff\xfe bad,angry\n")
+    result = run_cli(capsys, "--task", "emotion", "--data", str(path))
+    assert result["n"] == 1 and result["skipped"] == 1
+
+
+def test_an_empty_file_gives_zero_rows(capsys, tmp_path):
+    result = run_cli(capsys, "--task", "emotion", "--data", str(write(tmp_path / "e.csv", "")))
+    assert result["n"] == 0 and result["macro_f1"] is None
+
+
+def test_a_missing_file_is_an_error_not_a_traceback(capsys, tmp_path):
+    assert evaluate.main(["--task", "emotion", "--data", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("task", "raw", "expected"),
+    [
+        ("emotion", "neural", "neutral"),
+        ("emotion", "Happy", "happy"),
+        ("sentiment", "angry", "negative"),
+        ("sentiment", "sad", "negative"),
+        ("sentiment", "fear", "negative"),
+        ("sentiment", "happy", "positive"),
+        ("sentiment", "neural", "neutral"),
+        ("sentiment", "surprise", "excluded"),
+        ("sentiment", "-1", "negative"),
+        ("sentiment", "1", "positive"),
+        ("rumour", "fake", "fake"),
+        ("rumour", "real", "real"),
+        ("rumour", "maybe", None),
+    ],
+)
+def test_label_mapping(task, raw, expected):
+    assert map_label(task, raw) == expected
+
+
+def test_read_labelled_keeps_file_order(six_emotion_file):
+    data = read_labelled(six_emotion_file, "emotion")
+    assert data.labels == ["happy", "angry", "neutral", "fear", "surprise"]
+    assert data.source_labels["neural"] == 1

@@ -1,0 +1,106 @@
+"""Training on a tiny slice: reproducible, and what it fits is what classify.Scorer computes."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from opinion_engine import train
+from opinion_engine.classify import Scorer, load_artefact, save_artefact, text_inputs
+
+HAPPY = [
+    "武汉加油，致敬最美逆行者[心]",
+    "感谢医护人员，辛苦了[赞]",
+    "疫情终于好转了，太开心了[哈哈]",
+]
+ANGRY = [
+    "气死了，口罩都买不到，还涨价！",
+    "黑心商家哄抬物价，必须严查！",
+    "瞒报疫情的官员太可恶了[怒]",
+]
+NEUTRAL = ["今天新增确诊病例12例", "明天起地铁恢复运营", "本市发布最新防控通告"]
+
+
+def tiny_slice(copies: int = 6) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    for number in range(copies):
+        for label, group in (("happy", HAPPY), ("angry", ANGRY), ("neutral", NEUTRAL)):
+            texts += [f"{text}{'！' * (number % 3)}第{number}条" for text in group]
+            labels += [label] * len(group)
+    return texts, labels
+
+
+def fit_tiny():
+    texts, labels = tiny_slice()
+    return train.train_model(
+        "emotion", texts, labels, config=train.ModelConfig(min_df=1, c=0.5), folds=3
+    )
+
+
+def test_same_data_and_seed_give_identical_weights(tmp_path: Path):
+    first, first_report = fit_tiny()
+    second, second_report = fit_tiny()
+    assert np.array_equal(first.buckets, second.buckets)
+    assert np.array_equal(first.coef, second.coef)
+    assert np.array_equal(first.intercept, second.intercept)
+    assert np.array_equal(first.calibration, second.calibration)
+    assert first_report == second_report
+    save_artefact(first, tmp_path / "a.npz")
+    save_artefact(second, tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_scorer_computes_what_training_fitted(tmp_path: Path):
+    artefact, _ = fit_tiny()
+    save_artefact(artefact, tmp_path / "emotion.npz")
+    loaded = load_artefact(tmp_path / "emotion.npz")
+    texts = ["武汉加油！", "口罩涨价气死了", "新增病例", ""]
+    rows, buckets, n = train.featurize(texts)
+    x = train.tfidf_matrix(rows, buckets, n, artefact.buckets, artefact.idf)
+    expected = x @ loaded.coef.astype(np.float64) + loaded.intercept
+    got = Scorer([loaded]).scores(*text_inputs(texts))["emotion"]
+    assert got == pytest.approx(expected, abs=2e-3)  # float16 idf and float32 sums
+
+
+def test_tiny_model_learns_the_slice():
+    artefact, report = fit_tiny()
+    probabilities = Scorer([artefact]).probabilities(*text_inputs(["致敬逆行者[心]"]))["emotion"]
+    assert artefact.classes[int(probabilities.argmax())] == "happy"
+    assert report["cv_macro_f1"] > 0.5
+
+
+def test_training_command_on_own_files_records_the_data(tmp_path: Path):
+    texts, labels = tiny_slice()
+    path = tmp_path / "own.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels, strict=True))
+        writer.writerow(["", "happy"])  # empty text: skipped, and counted
+    out = tmp_path / "models"
+    assert train.main(["--only", "emotion", "--emotion", str(path), "--out", str(out),
+                       "--terms", "our own posts"]) == 0  # fmt: skip
+    meta = load_artefact(out / "emotion.npz").meta
+    assert meta["seed"] == train.SEED
+    assert meta["n_train"] == len(texts)
+    [entry] = meta["training_sets"]
+    assert entry["terms"] == "our own posts" and entry["rows_skipped"] == 1
+    assert entry["file"] == "own.csv" and len(entry["sha256"]) == 64
+
+
+def test_training_command_reports_missing_files(tmp_path: Path, capsys):
+    assert train.main(["--only", "rumour", "--data-dir", str(tmp_path)]) == 2
+    assert "missing training file" in capsys.readouterr().err
+
+
+def test_offsets_raise_macro_f1_on_a_skewed_problem():
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 90 + [1] * 10)
+    scores = np.column_stack([rng.normal(1.0, 1.0, 100), rng.normal(0.0, 1.0, 100)])
+    scores[y == 1, 1] += 1.5
+    offsets = train.tune_offsets(scores, y)
+    assert train._macro_f1(y, (scores + offsets).argmax(1), 2) >= train._macro_f1(
+        y, scores.argmax(1), 2
+    )
