@@ -84,14 +84,25 @@ def completeness_audit(
     user, region: Region, *, stale_days: int = STALE_DAYS, today: dt.date | None = None
 ) -> AuditLine:
     today = today or timezone.localdate()
-    roster = scoped(RosterEntry.objects.filter(subtree_q(region.code, "region__code")), user)
-    people = scoped(Person.objects.filter(subtree_q(region.code, "region__code")), user)
+    # Rows are narrowed by region id (a small hashed set) and grouped by stored codes/ids, not
+    # by expressions over a million joined rows.
+    region_ids = scoped(Region.objects.filter(subtree_q(region.code)), user).values("pk")
+    villages = dict(
+        scoped(
+            Region.objects.filter(subtree_q(region.code), level=Level.VILLAGE), user
+        ).values_list("pk", "code")
+    )
+    roster = RosterEntry.objects.filter(region_id__in=region_ids)
+    people = Person.objects.filter(region_id__in=region_ids)
 
     per_village: dict[str, dict[str, int]] = {}
 
-    def bump(rows, **names) -> None:
+    def bump(rows, key: str, **names) -> None:
         for row in rows:
-            line = per_village.setdefault(row["code"], {})
+            code = villages.get(row[key]) if key == "region_id" else row[key]
+            if code is None:
+                continue
+            line = per_village.setdefault(code, {})
             for target, source in names.items():
                 line[target] = line.get(target, 0) + row[source]
 
@@ -101,16 +112,16 @@ def completeness_audit(
         id_index=OuterRef("id_index"), village_code=OuterRef("region__code")
     )
     bump(
-        roster.values(code=_village_of("region__code")).annotate(
+        roster.values("region_id").annotate(
             persons=Count("id"), households=Count("register_no", distinct=True)
         ),
+        "region_id",
         roster_persons="persons",
         roster_households="households",
     )
     bump(
-        roster.filter(Exists(found))
-        .values(code=_village_of("region__code"))
-        .annotate(n=Count("id")),
+        roster.filter(Exists(found)).values("region_id").annotate(n=Count("id")),
+        "region_id",
         found_persons="n",
     )
     known_household = Household.objects.filter(
@@ -118,13 +129,12 @@ def completeness_audit(
     )
     bump(
         roster.exclude(Exists(known_household))
-        .values(code=_village_of("region__code"))
+        .values("region_id")
         .annotate(missing=Count("register_no", distinct=True)),
+        "region_id",
         missing_households="missing",
     )
-    bump(
-        people.values(code=_village_of("village_code")).annotate(n=Count("id")), ledger_persons="n"
-    )
+    bump(people.values("village_code").annotate(n=Count("id")), "village_code", ledger_persons="n")
     vulnerable = people.filter(
         status__in=[Person.Status.RESIDENT, Person.Status.AWAY],
         pk__in=Tag.objects.filter(active_tags_q(today)).values("person_id"),
@@ -132,22 +142,13 @@ def completeness_audit(
     recent = HealthCheck.objects.filter(
         person=OuterRef("pk"), checked_on__gt=today - dt.timedelta(days=stale_days)
     )
+    bump(vulnerable.values("village_code").annotate(n=Count("id")), "village_code", vulnerable="n")
     bump(
-        vulnerable.values(code=_village_of("village_code")).annotate(n=Count("id")), vulnerable="n"
-    )
-    bump(
-        vulnerable.exclude(Exists(recent))
-        .values(code=_village_of("village_code"))
-        .annotate(n=Count("id")),
+        vulnerable.exclude(Exists(recent)).values("village_code").annotate(n=Count("id")),
+        "village_code",
         stale_vulnerable="n",
     )
     return _roll_up(user, region, per_village)
-
-
-def _village_of(path: str):
-    from django.db.models.functions import Substr
-
-    return Substr(path, 1, 12)
 
 
 def _roll_up(user, region: Region, per_village: dict[str, dict[str, int]]) -> AuditLine:
