@@ -199,7 +199,11 @@ def assistance_complete_paperwork(
 ) -> AssistanceCase:
     """Record that the paperwork of a grant is complete (补手续), today unless `done_on`."""
     done_on = done_on or timezone.localdate()
-    case = AssistanceCase.objects.select_for_update().select_related("region").get(pk=case.pk)
+    case = (
+        AssistanceCase.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .get(pk=case.pk)
+    )
     errors = _Errors()
     if case.paperwork_done_on is not None:
         errors.add("done_on", _(PAPERWORK_ALREADY_DONE))
@@ -314,7 +318,9 @@ def care_arrange(
 ) -> CareArrangement:
     """Place a child or an elderly person in temporary care (临时照料)."""
     # Lock the person so two cadres cannot open two active arrangements at once.
-    person = Person.objects.select_for_update().select_related("region").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("region").get(pk=person.pk)
+    )
     carer_name, place, note = _text(carer_name), _text(place), _text(note)
     errors = _care_errors(
         person=person,
@@ -360,7 +366,9 @@ def care_end(
     """End a temporary care arrangement, today unless `end_date`."""
     end_date = end_date or timezone.localdate()
     arrangement = (
-        CareArrangement.objects.select_for_update().select_related("region").get(pk=arrangement.pk)
+        CareArrangement.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .get(pk=arrangement.pk)
     )
     errors = _Errors()
     if arrangement.status == CareArrangement.Status.ENDED:
@@ -486,7 +494,7 @@ def family_event_update(
     """Change how an event is handled (a postponed wedding later held, …). Arguments left
     out keep their stored values; `new_date=None` clears the new date."""
     event = (
-        FamilyEvent.objects.select_for_update()
+        FamilyEvent.objects.select_for_update(of=("self",))
         .select_related("region", "household__region")
         .get(pk=event.pk)
     )
@@ -569,7 +577,9 @@ def wechat_group_save(
     errors = _wechat_errors(region=region, name=name, admin_name=admin_name, members=members)
     phone = _phone_into(errors, "admin_phone", _text(admin_phone), required=False, message="")
     errors.raise_any()
-    group = WeChatGroup.objects.select_for_update().filter(region=region, name=name).first()
+    group = (
+        WeChatGroup.objects.select_for_update(of=("self",)).filter(region=region, name=name).first()
+    )
     created = group is None
     if created:
         group = WeChatGroup(region=region, name=name)
