@@ -13,7 +13,7 @@ here knows about Django.
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from opinion_engine.cluster import EventClusterer
+from opinion_engine.cluster import EventClusterer, post_keywords
 from opinion_engine.dedup import Deduplicator
 from opinion_engine.locality import Gazetteer, LocalityTagger
 from opinion_engine.normalize import Normalizer
@@ -64,6 +64,9 @@ class Engine:
                 debunks=library.debunks,
             )
         )
+        if events:
+            # Load the word dictionary and IDF table now, not on the first post of the stream.
+            post_keywords("泽州县疫情防控")
         return cls(stages, clusterer=EventClusterer() if events else None)
 
     def analyse(
