@@ -9,6 +9,7 @@ of grouped queries whatever the number of persons.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
@@ -83,6 +84,16 @@ class AuditLine:
 def completeness_audit(
     user, region: Region, *, stale_days: int = STALE_DAYS, today: dt.date | None = None
 ) -> AuditLine:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The per-village DISTINCT counts sort a million rows; at the default 4 MB they
+            # spill to disk. The setting ends with this transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        return _audit(user, region, stale_days=stale_days, today=today)
+
+
+def _audit(user, region: Region, *, stale_days: int, today: dt.date | None) -> AuditLine:
     today = today or timezone.localdate()
     # Rows are narrowed by region id (a small hashed set) and grouped by stored codes/ids, not
     # by expressions over a million joined rows.
