@@ -44,8 +44,11 @@ def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text) if _has_fullwidth(text) else text
 
 
+FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
 def _has_fullwidth(text: str) -> bool:
-    return any("\uff01" <= ch <= "\uff5e" or ch == "\u3000" for ch in text)
+    return FULLWIDTH.search(text) is not None
 
 
 def normalize_text(text: str) -> tuple[str, dict[str, list[str]]]:

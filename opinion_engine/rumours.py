@@ -225,10 +225,14 @@ class RumourLibrary:
         post = NON_WORD.sub("", text).lower() if normalized else canonical(text)
         if len(post) < 2:
             return []
-        grams = char_ngrams(post)
+        # Most posts restate no rumour: look the distinct n-grams up first and build the
+        # positional list only for posts that have candidates.
+        distinct = {post[i : i + 2] for i in range(len(post) - 1)}
+        distinct.update(post[i : i + 3] for i in range(len(post) - 2))
+        postings = self._postings
         hits: dict[int, float] = {}
-        for gram in {g for _, g in grams}:
-            for index, weight in self._postings.get(gram, ()):
+        for gram in distinct & postings.keys():
+            for index, weight in postings[gram]:
                 hits[index] = hits.get(index, 0.0) + weight
         candidates = sorted(
             (
@@ -240,6 +244,7 @@ class RumourLibrary:
         )[: MAX_CANDIDATES * 2]
         best: dict[str, float] = {}
         if candidates:
+            grams = char_ngrams(post)
             weights = np.array([self._gram_weight(g) for _, g in grams])
             for _, index in candidates:
                 phrasing = self._phrasings[index]
