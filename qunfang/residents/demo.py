@@ -182,12 +182,16 @@ def _rounds(ctx: DemoContext, rng: random.Random, vulnerable: list[Person], toda
                     )
                 )
     HealthCheck.objects.bulk_create(checks, batch_size=2000)
-    # Today: part of the round done, three people with symptoms at different stages.
-    for person in vulnerable[: len(vulnerable) // 3]:
+    # Today: about half of every village's round done, and three people with symptoms at
+    # different stages in 南村村, the demo village cadre's own village.
+    done_today = [person for person in vulnerable if rng.random() < 0.5]
+    for person in done_today:
         health_check_record(
             actor=cadre, person=person, method=HealthCheck.Method.PHONE, temperature=Decimal("36.5")
         )
-    feverish = vulnerable[len(vulnerable) // 3 : len(vulnerable) // 3 + 3]
+    checked = {person.pk for person in done_today}
+    unchecked = [person for person in vulnerable if person.pk not in checked]
+    feverish = [p for p in unchecked if p.village_code == "140525100200"][:3] or unchecked[:3]
     alerts = []
     for person, temperature, cough in zip(
         feverish, ["38.2", "37.5", "36.9"], [False, True, True], strict=False
