@@ -72,6 +72,18 @@ def region_switch_options(user, region: Region) -> list[Region]:
     return list(options.order_by("code"))
 
 
+def villages_by_name(user, region: Region) -> dict[str, list[Region]]:
+    """Villages below `region` the user may reach, keyed by 12-digit code, NBS name and short
+    name; a key with several villages is ambiguous (two 新村 in one town). Ledger imports use
+    it to place the 村（社区） cell of a row."""
+    villages = scoped(Region.objects.filter(subtree_q(region.code), level=Level.VILLAGE), user)
+    index: dict[str, list[Region]] = {}
+    for village in villages.order_by("code"):
+        for key in {village.code, village.name, village.display_name}:
+            index.setdefault(key, []).append(village)
+    return index
+
+
 def region_breadcrumb_codes(user, region: Region) -> list[str]:
     scope = scope_for(user)
     return [code for code in [*region.ancestor_codes, region.code] if scope.covers(code)]

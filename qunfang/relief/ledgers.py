@@ -33,7 +33,8 @@ from qunfang.core.spreadsheets import (
 )
 from qunfang.org.access import can, scoped, subtree_q
 from qunfang.org.models import Region
-from qunfang.org.roles import Capability, Level
+from qunfang.org.roles import Capability
+from qunfang.org.selectors import villages_by_name
 from qunfang.relief import selectors, services
 from qunfang.relief.models import PAPERWORK_DAYS, AssistanceCase, CareArrangement, FamilyEvent
 from qunfang.residents.models import Household, Person, Relation
@@ -229,13 +230,7 @@ class _Villages:
     """Villages the importer may reach below the region, found by code, name or short name."""
 
     def __init__(self, actor, region: Region) -> None:
-        villages = scoped(Region.objects.filter(level=Level.VILLAGE), actor).filter(
-            subtree_q(region.code)
-        )
-        self.by_key: dict[str, list[Region]] = {}
-        for village in villages:
-            for key in {village.code, village.name, village.display_name}:
-                self.by_key.setdefault(key, []).append(village)
+        self.by_key = villages_by_name(actor, region)
 
     def find(self, text: str) -> tuple[Region | None, str]:
         matches = self.by_key.get(text.strip(), [])
@@ -253,9 +248,8 @@ def _households(actor, region: Region) -> dict[tuple[str, str], Household]:
         scoped(Household.objects.all(), actor)
         .filter(subtree_q(region.code, "region__code"))
         .exclude(register_no="")
-        .select_related("region")
     )
-    return {(h.region.code[:12], h.register_no): h for h in rows}
+    return {(h.village_code, h.register_no): h for h in rows}
 
 
 def _may_write(actor, region: Region) -> bool:

@@ -31,6 +31,7 @@ from qunfang.core.spreadsheets import (
 from qunfang.org.access import scoped, subtree_q
 from qunfang.org.models import Region
 from qunfang.org.roles import Level
+from qunfang.org.selectors import villages_by_name
 from qunfang.residents.models import (
     Household,
     Person,
@@ -273,18 +274,11 @@ class VillageResolver:
 
     def __init__(self, actor, region: Region) -> None:
         self.region = region
-        regions = scoped(Region.objects.filter(subtree_q(region.code)), actor)
-        self.villages: dict[str, Region] = {}
-        self.ambiguous: set[str] = set()
-        self.grids: dict[tuple[str, str], Region] = {}
-        for node in regions.filter(level__in=[Level.VILLAGE, Level.GRID]):
-            if node.level == Level.GRID:
-                self.grids[(node.code[:12], node.name)] = node
-                continue
-            for key in {node.code, node.name, node.display_name}:
-                if key in self.villages and self.villages[key].pk != node.pk:
-                    self.ambiguous.add(key)
-                self.villages[key] = node
+        index = villages_by_name(actor, region)
+        self.villages: dict[str, Region] = {key: nodes[0] for key, nodes in index.items()}
+        self.ambiguous = {key for key, nodes in index.items() if len(nodes) > 1}
+        grids = scoped(Region.objects.filter(subtree_q(region.code), level=Level.GRID), actor)
+        self.grids: dict[tuple[str, str], Region] = {(g.code[:12], g.name): g for g in grids}
         self.fixed = region if region.level in (Level.VILLAGE, Level.GRID) else None
 
     def resolve(self, row: ParsedRow, result: ImportResult, header: str) -> Region | None:
