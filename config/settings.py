@@ -31,6 +31,13 @@ INSTALLED_APPS = [
     "qunfang.org",
     "qunfang.residents",
     "qunfang.relief",
+    "qunfang.opinion",
+    "qunfang.volunteers",
+    "qunfang.hotlines",
+    "qunfang.enterprises",
+    "qunfang.supplies",
+    "qunfang.publicity",
+    "qunfang.broadcast",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +87,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # this workload never runs a query long enough to win the time back.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The default in-process cache serves one process (make demo, tests). With several workers, point
+# QUNFANG_CACHE_URL at Redis (redis://127.0.0.1:6379/1) so rate limits are shared between them.
+_CACHE_URL = env_str("QUNFANG_CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

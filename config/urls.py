@@ -23,6 +23,13 @@ urlpatterns = [
     path("org/", include("qunfang.org.urls")),
     path("relief/", include("qunfang.relief.urls")),
     path("residents/", include("qunfang.residents.urls")),
+    path("opinion/", include("qunfang.opinion.urls")),
+    path("volunteers/", include("qunfang.volunteers.urls")),
+    path("hotlines/", include("qunfang.hotlines.urls")),
+    path("enterprises/", include("qunfang.enterprises.urls")),
+    path("supplies/", include("qunfang.supplies.urls")),
+    path("publicity/", include("qunfang.publicity.urls")),
+    path("broadcast/", include("qunfang.broadcast.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

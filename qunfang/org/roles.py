@@ -24,26 +24,48 @@ class Capability(models.TextChoices):
     VIEW_LEDGER = "view_ledger", _("查看民政台账")
     VIEW_SENSITIVE = "view_sensitive", _("查看敏感个人信息")
     VIEW_AUDIT = "view_audit", _("查看审计记录")
+    VIEW_OPINION = "view_opinion", _("查看舆情")
+    MANAGE_OPINION = "manage_opinion", _("管理舆情监测与督办")
+    MANAGE_VOLUNTEERS = "manage_volunteers", _("管理志愿者与值守")
+    HANDLE_HOTLINE = "handle_hotline", _("接听与处置热线")
+    MANAGE_ENTERPRISES = "manage_enterprises", _("管理企业服务与招聘")
+    MANAGE_SUPPLIES = "manage_supplies", _("管理物资")
+    MANAGE_PUBLICITY = "manage_publicity", _("管理宣传与村村响")
 
 
 C = Capability
 _LEADER = {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS}
+# The lines of work a headquarters or a work group runs; a town runs them too, for its villages.
+_LINES = {
+    C.VIEW_OPINION,
+    C.MANAGE_OPINION,
+    C.MANAGE_VOLUNTEERS,
+    C.HANDLE_HOTLINE,
+    C.MANAGE_ENTERPRISES,
+    C.MANAGE_SUPPLIES,
+    C.MANAGE_PUBLICITY,
+}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.HQ_LEADER: frozenset(_LEADER | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
-    Role.DEPT_STAFF: frozenset({C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.EDIT_RECORDS, C.VIEW_LEDGER}),
-    Role.TOWN_CADRE: frozenset(_LEADER | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
+    Role.HQ_LEADER: frozenset(_LEADER | _LINES | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
+    Role.DEPT_STAFF: frozenset(
+        {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.EDIT_RECORDS, C.VIEW_LEDGER} | _LINES
+    ),
+    Role.TOWN_CADRE: frozenset(_LEADER | _LINES | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}),
+    # A village runs its own volunteers, receives and hands out supplies, reports silent
+    # loudspeakers; it does not patrol public opinion or serve enterprises.
     Role.VILLAGE_CADRE: frozenset(
         {C.VIEW_DASHBOARD, C.VIEW_MEMBERS, C.MANAGE_GRIDS, C.EDIT_RECORDS}
         | {C.VIEW_LEDGER, C.VIEW_SENSITIVE}
+        | {C.MANAGE_VOLUNTEERS, C.MANAGE_SUPPLIES, C.MANAGE_PUBLICITY}
     ),
     # A grid worker does the daily rounds: names and masked numbers, never full ID numbers.
     Role.GRID_WORKER: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS, C.VIEW_LEDGER}),
     Role.VOLUNTEER: frozenset({C.VIEW_DASHBOARD}),
-    Role.COUNSELLOR: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS}),
+    Role.COUNSELLOR: frozenset({C.VIEW_DASHBOARD, C.EDIT_RECORDS, C.HANDLE_HOTLINE}),
     # Separation of duties (MLPS 8.1.4.2d): the auditor reads the trail and edits nothing.
     Role.AUDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_AUDIT}),
 }
-del C, _LEADER
+del C, _LEADER, _LINES
 
 
 class Level(models.TextChoices):

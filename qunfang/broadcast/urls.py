@@ -1,0 +1,2 @@
+app_name = "broadcast"
+urlpatterns: list = []

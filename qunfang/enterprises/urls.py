@@ -1,0 +1,2 @@
+app_name = "enterprises"
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+app_name = "hotlines"
+urlpatterns: list = []
