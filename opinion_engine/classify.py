@@ -216,13 +216,18 @@ class Scorer:
         """RETURNS (dict[str, np.ndarray]): per model, (n, K) linear scores."""
         n = len(normalized)
         rows, buckets = hash_features(normalized, extras)
-        keys, counts = np.unique(rows * N_BUCKETS + buckets, return_counts=True)
-        rows, buckets = np.divmod(keys, N_BUCKETS)
+        combined = rows * N_BUCKETS + buckets
+        if n < (1 << (32 - HASH_BITS)):
+            # 32-bit keys sort about twice as fast as 64-bit ones (a batch of 256 needs 26 bits).
+            combined = combined.astype(np.uint32)
+        keys, counts = np.unique(combined, return_counts=True)
+        rows, buckets = np.divmod(keys.astype(np.int64), N_BUCKETS)
         tf = (1.0 + np.log(counts)).astype(np.float32)
         sums = np.zeros((n, self.table_.shape[1]), dtype=np.float32)
         if len(keys):
             starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            gathered = self.table_[buckets]
+            # np.take gathers rows about twice as fast as fancy indexing.
+            gathered = np.take(self.table_, buckets, axis=0)
             gathered *= tf[:, None]
             gathered[:, self.weights_width_ :] *= tf[:, None]  # idf² needs tf² for the norm
             sums[rows[starts]] = np.add.reduceat(gathered, starts, axis=0)
@@ -310,14 +315,22 @@ class Classifiers(Stage):
         rumour = probabilities["rumour"]
         emotion_classes = scorer.artefacts["emotion"].classes
         sentiment_classes = scorer.artefacts["sentiment"].classes
-        for row, post in enumerate(ready):
-            post.emotion_scores = dict(zip(emotion_classes, emotions[row].tolist(), strict=True))
-            post.emotion = emotion_classes[int(emotions[row].argmax())]
-            post.sentiment_scores = dict(
-                zip(sentiment_classes, sentiments[row].tolist(), strict=True)
-            )
-            post.sentiment = sentiment_classes[int(sentiments[row].argmax())]
-            post.rumour_score = float(rumour[row])
+        # Whole-batch argmax and tolist: per-row numpy calls would cost more than the model.
+        rows = zip(
+            ready,
+            emotions.tolist(),
+            emotions.argmax(axis=1).tolist(),
+            sentiments.tolist(),
+            sentiments.argmax(axis=1).tolist(),
+            rumour.tolist(),
+            strict=True,
+        )
+        for post, emotion, top_emotion, sentiment, top_sentiment, rumour_score in rows:
+            post.emotion_scores = dict(zip(emotion_classes, emotion, strict=True))
+            post.emotion = emotion_classes[top_emotion]
+            post.sentiment_scores = dict(zip(sentiment_classes, sentiment, strict=True))
+            post.sentiment = sentiment_classes[top_sentiment]
+            post.rumour_score = rumour_score
         return batch
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import math
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +71,32 @@ def _idf() -> tuple[dict[str, float], float, frozenset[str]]:
     return idf, statistics.median(idf.values()), STOP_WORDS
 
 
+_SKIP = -1.0  # cached weight of a word that is never a keyword
+_WORD_CACHE_LIMIT = 200_000  # distinct words remembered; a stream of new words cannot grow it
+
+
+@lru_cache(maxsize=1)
+def _word_weights() -> dict[str, float]:
+    """word → its IDF, or `_SKIP`: the keyword filter's verdict, remembered per distinct word.
+
+    Most words of a stream repeat, so the checks below run once per word, not once per use.
+    """
+    return {}
+
+
+def _word_weight(word: str) -> float:
+    idf, median, stop = _idf()
+    if len(word) < 2 or word in GENERIC_WORDS or word in stop or word.isdigit():
+        return _SKIP
+    if not any(ch.isalnum() for ch in word):
+        return _SKIP
+    return idf.get(word, median)
+
+
+def _rank(item: tuple[str, float]) -> tuple[float, str]:
+    return (-item[1], item[0])
+
+
 def post_keywords(text: str, *, top: int = KEYWORDS_PER_POST) -> dict[str, float]:
     """The post's `top` TF-IDF keywords with their weights (generic epidemic words left out).
 
@@ -78,20 +105,26 @@ def post_keywords(text: str, *, top: int = KEYWORDS_PER_POST) -> dict[str, float
     """
     import rjieba
 
-    idf, median, stop = _idf()
+    cache = _word_weights()
     counts: dict[str, int] = {}
-    for word in rjieba.cut(text):
-        if len(word) < 2 or word in GENERIC_WORDS or word in stop or word.isdigit():
+    weights: dict[str, float] = {}
+    total = 0
+    for word, n in Counter(rjieba.cut(text)).items():
+        weight = cache.get(word)
+        if weight is None:
+            if len(cache) >= _WORD_CACHE_LIMIT:
+                cache.clear()
+            weight = cache[word] = _word_weight(word)
+        if weight == _SKIP:
             continue
-        if not any(ch.isalnum() for ch in word):
-            continue
-        counts[word] = counts.get(word, 0) + 1
-    if not counts:
+        counts[word] = n
+        weights[word] = weight
+        total += n
+    if not total:
         return {}
-    total = sum(counts.values())
-    weights = {word: n / total * idf.get(word, median) for word, n in counts.items()}
-    ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return dict(ranked)
+    # Sorting (−weight, word) tuples compares in C; a key function would be a call per word.
+    ranked = sorted([(-n / total * weights[word], word) for word, n in counts.items()])
+    return {word: -negative for negative, word in ranked[:top]}
 
 
 def bucket_start(when: dt.datetime, bucket: str) -> dt.datetime:
@@ -145,7 +178,7 @@ class EventClusterer(Stage):
         self.bucket = bucket
         self.threshold = threshold
         self._clusters: list[_Cluster] = []
-        self._by_word: dict[str, set[int]] = {}
+        self._by_word: dict[str, dict[int, float]] = {}  # word → {cluster: centroid weight}
         self._by_external_id: dict[str, int] = {}
 
     def __call__(self, post: Post) -> Post:
@@ -202,19 +235,29 @@ class EventClusterer(Stage):
             return None
         # Dot products accumulated over the inverted index: only shared words cost anything.
         dots: dict[int, float] = {}
+        by_word = self._by_word
         for word, weight in keywords.items():
-            for index in self._by_word.get(word, ()):
-                dots[index] = dots.get(index, 0.0) + weight * self._clusters[index].centroid[word]
+            postings = by_word.get(word)
+            if postings:
+                for index, centroid_weight in postings.items():
+                    dots[index] = dots.get(index, 0.0) + weight * centroid_weight
         if not dots:
             return None
-        norm = math.sqrt(sum(w * w for w in keywords.values()))
-        best, best_similarity = None, self.threshold
-        for index in sorted(dots):
-            cluster = self._clusters[index]
-            if not cluster.norm or not self._active(cluster, when):
+        norm = math.hypot(*keywords.values())
+        # The most similar active event at or above the threshold; the earliest of equals.
+        threshold = self.threshold
+        clusters = self._clusters
+        best, best_similarity = None, threshold
+        for index, dot in dots.items():
+            cluster = clusters[index]
+            if not cluster.norm:
                 continue
-            similarity = dots[index] / (norm * cluster.norm)
-            if similarity > best_similarity or (similarity == best_similarity and best is None):
+            similarity = dot / (norm * cluster.norm)
+            if similarity < best_similarity or (
+                similarity == best_similarity and best is not None and best.index < index
+            ):
+                continue
+            if self._active(cluster, when):
                 best, best_similarity = cluster, similarity
         return best
 
@@ -233,16 +276,25 @@ class EventClusterer(Stage):
                 when if cluster.first_seen is None else min(cluster.first_seen, when)
             )
             cluster.last_seen = when if cluster.last_seen is None else max(cluster.last_seen, when)
+        centroid = cluster.centroid
+        by_word = self._by_word
+        index = cluster.index
         for word, weight in keywords.items():
-            cluster.centroid[word] = cluster.centroid.get(word, 0.0) + weight
-        if len(cluster.centroid) > CENTROID_SIZE:
-            kept = sorted(cluster.centroid.items(), key=lambda item: (-item[1], item[0]))
+            centroid[word] = centroid.get(word, 0.0) + weight
+        if len(centroid) > CENTROID_SIZE:
+            kept = sorted(centroid.items(), key=_rank)
             for word, _ in kept[CENTROID_SIZE:]:
-                self._by_word.get(word, set()).discard(cluster.index)
-            cluster.centroid = dict(kept[:CENTROID_SIZE])
-        for word in cluster.centroid:
-            self._by_word.setdefault(word, set()).add(cluster.index)
-        cluster.norm = math.sqrt(sum(w * w for w in cluster.centroid.values()))
+                postings = by_word.get(word)
+                if postings is not None:
+                    postings.pop(index, None)
+            cluster.centroid = centroid = dict(kept[:CENTROID_SIZE])
+        # The index holds each word's weight in each centroid; only the words of this post
+        # changed (a trimmed word has just been removed above).
+        for word in keywords:
+            weight = centroid.get(word)
+            if weight is not None:
+                by_word.setdefault(word, {})[index] = weight
+        cluster.norm = math.hypot(*centroid.values())
 
     def _timeline(self, times: list[dt.datetime]) -> list[tuple[dt.datetime, int]]:
         if not times:

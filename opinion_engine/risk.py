@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
+
 from opinion_engine import lexicons
 from opinion_engine.normalize import normalize_text
 from opinion_engine.pipeline import Stage
@@ -61,6 +63,37 @@ CATEGORY_NAMES = {
     "local": "涉及本地",
 }
 RISK_CATEGORIES = ("rumour", "inciting", "gathering", "anti_government")
+
+
+# Which lexicon each trigger word belongs to. One Aho-Corasick pass tells which of the checks
+# below can fire at all; most posts carry none of these words and skip the per-sentence work.
+_LEXICONS = {
+    "epidemic": lexicons.EPIDEMIC,
+    "gathering": lexicons.GATHERING_STRONG + lexicons.GATHERING_WEAK,
+    "inciting": lexicons.INCITING,
+    "attack": lexicons.GOVERNMENT_ATTACKS + lexicons.GOVERNMENT_ATTACKS_ALONE,
+}
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> ahocorasick.Automaton:
+    kinds: dict[str, set[str]] = {}
+    for kind, words in _LEXICONS.items():
+        for word in words:
+            kinds.setdefault(word, set()).add(kind)
+    automaton = ahocorasick.Automaton()
+    for word, found in kinds.items():
+        automaton.add_word(word, frozenset(found))
+    automaton.make_automaton()
+    return automaton
+
+
+def present_lexicons(text: str) -> set[str]:
+    """The lexicons (`_LEXICONS` keys) with at least one word somewhere in `text`."""
+    found: set[str] = set()
+    for _, kinds in _triggers().iter(text):
+        found |= kinds
+    return found
 
 
 def level_for(score: float) -> str:
@@ -170,9 +203,15 @@ class RiskScorer(Stage):
                     f"命中监测方案：{scheme_id}（{CATEGORY_NAMES[category]}）",
                 )
         self._rumour(post, text, add, reasons)
-        self._gathering(text, add)
-        self._inciting(text, add)
-        self._anti_government(text, add)
+        # Each check needs at least one of its lexicon's words in the text (a sentence or a
+        # blanked copy holds no word the whole text lacks), so the others are skipped.
+        present = present_lexicons(text)
+        if "gathering" in present:
+            self._gathering(text, add)
+        if "inciting" in present:
+            self._inciting(text, add)
+        if "attack" in present:
+            self._anti_government(text, add)
 
         base = sum(min(CATEGORY_CAP, weight) for weight in weights.values())
         factor = 1.0
@@ -188,7 +227,11 @@ class RiskScorer(Stage):
                 )
             )
 
-        epidemic_words = [h.word for h in find_words(text, lexicons.EPIDEMIC, negatable=False)]
+        epidemic_words = (
+            [h.word for h in find_words(text, lexicons.EPIDEMIC, negatable=False)]
+            if "epidemic" in present
+            else []
+        )
         if epidemic_words or any(c == "epidemic" for _, c in scheme_categories):
             post.epidemic = True
         if post.epidemic:

@@ -35,7 +35,7 @@ import numpy as np
 
 from opinion_engine.lexicons import words
 from opinion_engine.normalize import normalize_text
-from opinion_engine.pipeline import Stage
+from opinion_engine.pipeline import ErrorHandler, Stage
 from opinion_engine.types import Debunk, Post
 
 SEED_PATH = Path(__file__).parent / "data" / "debunks.jsonl"
@@ -119,6 +119,40 @@ def char_ngrams(text: str) -> list[tuple[int, str]]:
     return grams
 
 
+_CODE_BITS = 21  # every code point fits in 21 bits, so a 2- or 3-gram key is exact
+# A prefilter's coverage is summed in another order than rank()'s; rows this close to the cut
+# go to rank() too, which decides exactly.
+_PREFILTER_SLACK = 1e-6
+_BITMAP_BITS = 18
+_BITMAP_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BITMAP_SHIFT = np.uint64(64 - _BITMAP_BITS)
+
+
+def gram_key(gram: str) -> int:
+    """The exact integer key of a 2- or 3-character n-gram (3-grams are all above 2-grams)."""
+    key = 0
+    for char in gram:
+        key = (key << _CODE_BITS) | ord(char)
+    return key
+
+
+def batch_gram_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) of every 2- and 3-gram of each text, as `gram_key` computes them."""
+    joined = "\x00".join(texts) + "\x00"
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    row = np.cumsum(codes == 0)
+    row = np.concatenate(([0], row[:-1]))
+    shift = np.uint64(_CODE_BITS)
+    bigrams = (codes[:-1] << shift) | codes[1:]
+    trigrams = (bigrams[:-1] << shift) | codes[2:]
+    # A window is inside one text when it holds no separator (canonical texts have no NUL).
+    inside2 = (codes[:-1] != 0) & (codes[1:] != 0)
+    inside3 = inside2[:-1] & (codes[2:] != 0)
+    rows = np.concatenate((row[:-1][inside2], row[:-2][inside3]))
+    keys = np.concatenate((bigrams[inside2], trigrams[inside3]))
+    return rows, keys
+
+
 @lru_cache(maxsize=1)
 def _jieba():
     import jieba
@@ -149,6 +183,7 @@ class _Phrasing:
     __slots__ = (
         "anchors",
         "debunk_id",
+        "gram_keys",
         "gram_weights",
         "length",
         "norm",
@@ -162,6 +197,7 @@ class _Phrasing:
         self.text = canonical(text)
         self.length = len(self.text)
         self.gram_weights: dict[str, float] = {}
+        self.gram_keys = np.zeros(0, dtype=np.uint64)
         self.word_weights: dict[str, float] = {}
         self.anchors: tuple[str, ...] = ()
         self.total = 0.0
@@ -244,14 +280,13 @@ class RumourLibrary:
         )[: MAX_CANDIDATES * 2]
         best: dict[str, float] = {}
         if candidates:
-            grams = char_ngrams(post)
-            weights = np.array([self._gram_weight(g) for _, g in grams])
+            window = _PostWindow(self, post)
             for _, index in candidates:
                 phrasing = self._phrasings[index]
                 if phrasing.anchors and not self._has_anchors(phrasing, post):
                     continue
-                score = 0.5 * self._word_coverage(phrasing, post) + 0.5 * self._local_cosine(
-                    phrasing, grams, weights, len(post)
+                score = 0.5 * self._word_coverage(phrasing, post) + 0.5 * window.local_cosine(
+                    phrasing
                 )
                 if score > best.get(phrasing.debunk_id, -1.0):
                     best[phrasing.debunk_id] = score
@@ -295,8 +330,70 @@ class RumourLibrary:
                 top = max(specific.values())
                 phrasing.anchors = tuple(w for w, v in specific.items() if v >= top - 1e-9)
 
-    def _gram_weight(self, gram: str) -> float:
-        return self._gram_idf.get(gram, self._unseen_weight)
+        self._index_arrays()
+
+    def _index_arrays(self) -> None:
+        """The postings as sorted integer keys and CSR arrays, for `candidate_rows`."""
+        grams = sorted(self._postings, key=gram_key)
+        self._gram_keys = np.array([gram_key(g) for g in grams], dtype=np.uint64)
+        lengths = [len(self._postings[g]) for g in grams]
+        self._posting_starts = np.zeros(len(grams) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self._posting_starts[1:])
+        self._posting_phrasing = np.array(
+            [index for g in grams for index, _ in self._postings[g]], dtype=np.int64
+        )
+        self._posting_weight = np.array(
+            [weight for g in grams for _, weight in self._postings[g]], dtype=np.float64
+        )
+        self._phrasing_totals = np.array([p.total for p in self._phrasings], dtype=np.float64)
+        self._gram_bitmap = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+        self._gram_bitmap[(self._gram_keys * _BITMAP_MIX) >> _BITMAP_SHIFT] = True
+        self._gram_idf_sorted = np.array([self._gram_idf[g] for g in grams], dtype=np.float64)
+        for phrasing in self._phrasings:
+            phrasing.gram_keys = np.array(
+                sorted(gram_key(g) for g in phrasing.gram_weights), dtype=np.uint64
+            )
+
+    def candidate_rows(self, texts: list[str]) -> np.ndarray:
+        """Which canonical texts (as `rank(..., normalized=True)` reduces them) have a candidate.
+
+        The first step of `rank` for a whole batch with numpy: a text none of whose distinct
+        n-grams covers `MIN_CANDIDATE_COVERAGE` of any phrasing gets no candidate, so `rank`
+        would return [] for it. RETURNS a boolean array, True where `rank` must be asked.
+        """
+        n = len(texts)
+        found = np.zeros(n, dtype=bool)
+        if not n or not len(self._gram_keys):
+            return found
+        rows, keys = batch_gram_keys(texts)
+        if not len(keys):
+            return found
+        # A bitmap of the claims' n-grams drops most of the post's n-grams with one gather;
+        # only the rest are looked up exactly.
+        maybe = np.flatnonzero(self._gram_bitmap[(keys * _BITMAP_MIX) >> _BITMAP_SHIFT])
+        if not len(maybe):
+            return found
+        rows, keys = rows[maybe], keys[maybe]
+        position = np.searchsorted(self._gram_keys, keys)
+        np.minimum(position, len(self._gram_keys) - 1, out=position)
+        hit = self._gram_keys[position] == keys
+        if not hit.any():
+            return found
+        grams = len(self._gram_keys)
+        pairs = np.unique(rows[hit] * grams + position[hit])  # distinct n-grams per text
+        pair_rows, pair_grams = np.divmod(pairs, grams)
+        starts = self._posting_starts[pair_grams]
+        counts = self._posting_starts[pair_grams + 1] - starts
+        total = int(counts.sum())
+        # Every posting of every matched n-gram: its text row, phrasing and weight.
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+        phrasings = self._posting_phrasing[offsets]
+        cells = np.repeat(pair_rows, counts) * len(self._phrasings) + phrasings
+        covered = np.bincount(
+            cells, weights=self._posting_weight[offsets], minlength=n * len(self._phrasings)
+        ).reshape(n, len(self._phrasings))
+        needed = MIN_CANDIDATE_COVERAGE * self._phrasing_totals * (1 - _PREFILTER_SLACK)
+        return (covered >= needed).any(axis=1)
 
     @staticmethod
     def _has_anchors(phrasing: _Phrasing, post: str) -> bool:
@@ -311,22 +408,46 @@ class RumourLibrary:
         found = sum(w for word, w in phrasing.word_weights.items() if word in post)
         return found / total
 
-    @staticmethod
-    def _local_cosine(
-        phrasing: _Phrasing, grams: list[tuple[int, str]], weights: np.ndarray, length: int
-    ) -> float:
+
+class _PostWindow:
+    """A post's n-grams as arrays, computed once and compared with each candidate phrasing.
+
+    The n-grams are `char_ngrams`' (bigrams, then trigrams), keyed by `gram_key`, weighted by
+    the library's idf (`_unseen_weight` for n-grams no claim has).
+    """
+
+    __slots__ = ("_sums", "keys", "length", "per_position_all", "positions", "squared")
+
+    def __init__(self, library: RumourLibrary, post: str) -> None:
+        self.length = len(post)
+        _, self.keys = batch_gram_keys([post])
+        bigrams, trigrams = max(self.length - 1, 0), max(self.length - 2, 0)
+        self.positions = np.concatenate(
+            (np.arange(bigrams, dtype=np.int64), np.arange(trigrams, dtype=np.int64))
+        )
+        known_keys = library._gram_keys
+        weights = np.full(len(self.keys), library._unseen_weight, dtype=np.float64)
+        if len(known_keys) and len(self.keys):
+            at = np.minimum(np.searchsorted(known_keys, self.keys), len(known_keys) - 1)
+            known = known_keys[at] == self.keys
+            weights[known] = library._gram_idf_sorted[at[known]]
+        self.squared = weights * weights
+        self.per_position_all = np.bincount(
+            self.positions, weights=self.squared, minlength=self.length
+        )
+        self._sums: dict[int, np.ndarray] = {}
+
+    def local_cosine(self, phrasing: _Phrasing) -> float:
         """Best cosine between the claim and a window of the post, over all windows."""
-        positions = np.fromiter((p for p, _ in grams), dtype=np.int64, count=len(grams))
-        matched = np.fromiter(
-            (g in phrasing.gram_weights for _, g in grams), dtype=bool, count=len(grams)
-        )
-        squared = weights * weights
-        per_position_all = np.bincount(positions, weights=squared, minlength=length)
+        matched = np.isin(self.keys, phrasing.gram_keys)
         per_position_matched = np.bincount(
-            positions, weights=np.where(matched, squared, 0.0), minlength=length
+            self.positions, weights=np.where(matched, self.squared, 0.0), minlength=self.length
         )
-        window = min(length, max(8, int(WINDOW_FACTOR * phrasing.length)))
-        all_sums = np.convolve(per_position_all, np.ones(window), mode="valid")
+        window = min(self.length, max(8, int(WINDOW_FACTOR * phrasing.length)))
+        all_sums = self._sums.get(window)
+        if all_sums is None:
+            all_sums = np.convolve(self.per_position_all, np.ones(window), mode="valid")
+            self._sums[window] = all_sums
         matched_sums = np.convolve(per_position_matched, np.ones(window), mode="valid")
         cosines = matched_sums / (phrasing.norm * np.sqrt(np.maximum(all_sums, 1e-12)))
         return float(min(1.0, cosines.max(initial=0.0)))
@@ -363,6 +484,30 @@ class RumourMatcher(Stage):
             post.debunk_id, post.debunk_similarity = debunk_id, score
             break
         return post
+
+    def process_batch(self, batch: list[Post], *, on_error: ErrorHandler) -> list[Post]:
+        # Most posts restate no rumour: one numpy pass over the batch finds those that share
+        # enough n-grams with a claim, and only they go through rank().
+        try:
+            canonical_texts = [
+                NON_WORD.sub("", post.normalized).lower() if post.normalized else ""
+                for post in batch
+            ]
+            candidates = self.library.candidate_rows(canonical_texts).tolist()
+        except Exception:  # a batch that fails as a whole is handled post by post
+            return super().process_batch(batch, on_error=on_error)
+        out = []
+        for post, candidate in zip(batch, candidates, strict=True):
+            if post.normalized and not candidate:
+                post.debunk_id, post.debunk_similarity = "", 0.0
+                out.append(post)
+                continue
+            try:
+                out.append(self(post))
+            except Exception as error:  # one bad post must not end the stream
+                on_error(self.name, post, error)
+                out.append(post)
+        return out
 
     def _too_early(self, post: Post, debunk: Debunk | None) -> bool:
         if post.published_at is None or debunk is None or debunk.published_on is None:
