@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
+from qunfang.opinion import api as opinion_api
 from qunfang.org import api as org_api
 from qunfang.org import views as org_views
 
@@ -12,6 +13,7 @@ api_patterns = [
     path("regions/<str:code>/", org_api.RegionDetailApi.as_view(), name="region"),
     path("memberships/", org_api.MembershipListApi.as_view(), name="memberships"),
     path("me/", org_api.MeApi.as_view(), name="me"),
+    path("opinion/posts/", opinion_api.PostPushApi.as_view(), name="opinion_push"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

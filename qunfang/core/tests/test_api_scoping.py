@@ -3,8 +3,9 @@ from rest_framework.views import APIView
 
 from qunfang.org.api import ScopedAPIMixin
 
-# API views that return no region-bound rows: the caller's own account, the schema.
-UNSCOPED_ALLOWED = {"MeApi", "SpectacularAPIView"}
+# API views that return no region-bound rows: the caller's own account, the schema, and the
+# crawlers' push endpoint (its token names one source; it writes there and reads nothing).
+UNSCOPED_ALLOWED = {"MeApi", "SpectacularAPIView", "PostPushApi"}
 
 
 def api_views():

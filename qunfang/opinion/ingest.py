@@ -1,0 +1,418 @@
+"""Posts in: validation of what crawlers push, then analysis and storage in one transaction.
+
+Every path (push API, file upload, RSS poll, replay) ends in `ingest_posts`. A batch is checked
+as a whole before anything is written: a crawler we do not control gets one clear 4xx with the
+reasons, and the source's health view counts the refusal.
+"""
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Min
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from opinion_engine.cluster import post_keywords
+from opinion_engine.sources import parse_datetime
+from opinion_engine.types import Post as EnginePost
+from qunfang.core.audit import audit_record
+from qunfang.opinion import runtime
+from qunfang.opinion.models import (
+    Debunk,
+    Event,
+    OpinionAlert,
+    Post,
+    PostScheme,
+    RiskLevel,
+    Source,
+    SourceRejection,
+)
+
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_TEXT = 10_000
+MAX_ID = 100
+EVENT_MIN_POSTS = 3
+# A scheme's hour is a spike when it holds at least SPIKE_MIN posts and SPIKE_FACTOR times the
+# mean of the 24 hours before it (a quiet scheme needs a real burst, a busy one a real jump).
+SPIKE_MIN = 20
+SPIKE_FACTOR = 3.0
+BASELINE_HOURS = 24
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")
+
+
+class BatchRejected(Exception):
+    """A batch refused as a whole: `status` is the HTTP status, `problems` (index, field, why)."""
+
+    def __init__(self, status: int, reason: str, problems: Sequence[dict] = ()) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Item:
+    external_id: str
+    text: str
+    published_at: dt.datetime
+    author: str = ""
+    url: str = ""
+
+
+@dataclass
+class IngestResult:
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    alerts: int = 0
+    events: int = 0
+    post_ids: list[int] = field(default_factory=list)
+
+
+def _problem(index: int, field_name: str, message: str) -> dict:
+    return {"index": index, "field": field_name, "message": message}
+
+
+def validate_items(items: object, *, now: dt.datetime | None = None) -> list[Item]:
+    """Check a pushed batch (a list of objects with id, text, optional published_at, author,
+    url). Raises BatchRejected listing every bad item; returns the items otherwise."""
+    if not isinstance(items, list):
+        raise BatchRejected(400, "posts 必须是数组")
+    if not items:
+        raise BatchRejected(400, "posts 为空")
+    if len(items) > MAX_BATCH:
+        raise BatchRejected(413, f"一批最多 {MAX_BATCH} 条，本批 {len(items)} 条，请分批推送")
+    now = now or timezone.now()
+    problems: list[dict] = []
+    out: list[Item] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            problems.append(_problem(index, "", "每条帖文必须是 JSON 对象"))
+            continue
+        external_id = raw.get("id", raw.get("external_id"))
+        if isinstance(external_id, int) and not isinstance(external_id, bool):
+            external_id = str(external_id)
+        text = raw.get("text", raw.get("content"))
+        bad = len(problems)
+        if not isinstance(external_id, str) or not external_id.strip():
+            problems.append(_problem(index, "id", "缺少帖文编号 id"))
+        elif len(external_id) > MAX_ID:
+            problems.append(_problem(index, "id", f"id 超过 {MAX_ID} 个字符"))
+        elif external_id in seen:
+            problems.append(
+                _problem(index, "id", f"本批内 id 重复（与第 {seen[external_id] + 1} 条相同）")
+            )
+        if not isinstance(text, str) or not text.strip():
+            problems.append(_problem(index, "text", "缺少正文 text"))
+        elif len(text) > MAX_TEXT:
+            problems.append(_problem(index, "text", f"正文超过 {MAX_TEXT} 个字符"))
+        elif "\x00" in text or "\ufffd" in text:
+            problems.append(_problem(index, "text", "正文含有无法识别的字符，请以 UTF-8 推送"))
+        elif HTML_TAG.search(text):
+            problems.append(_problem(index, "text", "正文含有 HTML 标签，请推送纯文本"))
+        published_at = now
+        raw_time = raw.get("published_at", raw.get("created_at"))
+        if raw_time not in (None, ""):
+            try:
+                published_at = parse_datetime(raw_time) or now
+            except (ValueError, OverflowError) as error:
+                problems.append(_problem(index, "published_at", str(error)))
+            else:
+                if published_at > now + dt.timedelta(hours=1):
+                    problems.append(_problem(index, "published_at", "发布时间晚于当前时间"))
+        author, url = raw.get("author", ""), raw.get("url", "")
+        if not isinstance(author, str) or len(author) > 100:
+            problems.append(_problem(index, "author", "author 必须是不超过 100 字的文本"))
+        if not isinstance(url, str) or len(url) > 500 or (url and not url.startswith("http")):
+            problems.append(_problem(index, "url", "url 必须是 http(s) 网址"))
+        if len(problems) == bad:
+            seen[external_id] = index
+            out.append(Item(external_id.strip(), text.strip(), published_at, author, url))
+    if problems:
+        raise BatchRejected(400, f"{len(problems)} 处错误，整批未入库", problems)
+    return out
+
+
+def record_rejection(source: Source, error: BatchRejected, items: int = 0) -> None:
+    """Count a refused batch in the source's health view (its own transaction)."""
+    now = timezone.now()
+    detail = error.reason
+    if error.problems:
+        first = error.problems[0]
+        detail += f"；第 {first['index'] + 1} 条 {first['field']}：{first['message']}"
+    SourceRejection.objects.create(
+        source=source, at=now, status=error.status, reason=detail[:500], items=items
+    )
+    Source.objects.filter(pk=source.pk).update(
+        rejected_batches=F("rejected_batches") + 1,
+        received=F("received") + items,
+        last_error=detail[:300],
+        last_error_at=now,
+    )
+
+
+def _post_region(regions: list[str], source_code: str) -> tuple[str, bool]:
+    """The most specific region the post concerns inside its source's region, and whether it
+    concerns the locality at all (a region inside the source's, or one containing it)."""
+    inside = [code for code in regions if code.startswith(source_code)]
+    local = bool(inside) or any(source_code.startswith(code) for code in regions)
+    if inside:
+        return max(inside, key=len), local
+    return source_code, local
+
+
+def ingest_posts(
+    source: Source, items: Iterable[Item], *, actor=None, request=None, via: str = "push"
+) -> IngestResult:
+    """Analyse and store a validated batch. Posts already stored for this source are counted as
+    duplicates and skipped, so a crawler may resend a batch safely."""
+    items = list(items)
+    result = IngestResult(received=len(items))
+    known = set(
+        Post.objects.filter(
+            source=source, external_id__in=[item.external_id for item in items]
+        ).values_list("external_id", flat=True)
+    )
+    fresh = [item for item in items if item.external_id not in known]
+    result.duplicates = len(items) - len(fresh)
+    source_code = source.region.code
+    rt = runtime.current()
+    with runtime.lock():
+        analysed = list(
+            rt.engine.analyse(
+                EnginePost(
+                    source=str(source.pk),
+                    external_id=item.external_id,
+                    text=item.text,
+                    published_at=item.published_at,
+                    author=item.author,
+                    url=item.url,
+                    platform=source.platform,
+                )
+                for item in fresh
+            )
+        )
+        event_keys = [rt.clusterer.add(post) for post in analysed]
+    debunk_ids = dict(
+        Debunk.objects.filter(key__in={p.debunk_id for p in analysed if p.debunk_id}).values_list(
+            "key", "pk"
+        )
+    )
+    rows = []
+    for item, post, event_key in zip(fresh, analysed, event_keys, strict=True):
+        risk = post.risk
+        region_code, local = _post_region(post.regions, source_code)
+        rows.append(
+            Post(
+                source=source,
+                external_id=item.external_id,
+                region_code=region_code,
+                text=item.text,
+                author=item.author,
+                url=item.url,
+                published_at=item.published_at,
+                sentiment=post.sentiment,
+                emotion=post.emotion,
+                epidemic=post.epidemic,
+                local=local,
+                concerns=list(post.regions),
+                rumour_score=round(post.rumour_score, 4),
+                risk_score=round(risk.score, 1) if risk else 0.0,
+                risk_level=risk.level if risk else RiskLevel.LOW,
+                risk_categories=("," + ",".join(risk.categories) + ",") if risk else "",
+                reasons=[
+                    {"category": r.category, "weight": round(r.weight, 1), "text": r.text}
+                    for r in (risk.reasons if risk else [])
+                ],
+                fingerprint=post.fingerprint - (1 << 64)
+                if post.fingerprint >= 1 << 63
+                else post.fingerprint,
+                debunk_id=debunk_ids.get(post.debunk_id),
+                debunk_similarity=round(post.debunk_similarity, 4),
+                event_key=event_key,
+            )
+        )
+    with transaction.atomic():
+        Post.objects.bulk_create(rows)
+        by_external = {row.external_id: row for row in rows}
+        _link_duplicates(analysed, by_external, source)
+        scheme_rows = [
+            PostScheme(
+                post=row,
+                scheme_id=int(scheme_id),
+                published_at=row.published_at,
+                region_code=row.region_code,
+            )
+            for row, post in zip(rows, analysed, strict=True)
+            for scheme_id in post.schemes
+        ]
+        PostScheme.objects.bulk_create(scheme_rows)
+        result.alerts = _risk_alerts(rows) + _spike_alerts(scheme_rows)
+        result.events = _file_events({row.event_key for row in rows})
+        now = timezone.now()
+        Source.objects.filter(pk=source.pk).update(
+            received=F("received") + len(items),
+            accepted=F("accepted") + len(rows),
+            duplicates=F("duplicates") + result.duplicates,
+            last_received_at=now,
+        )
+        audit_record(
+            action="import",
+            actor=actor,
+            actor_name="" if actor is not None else f"source:{source.pk}",
+            target=f"opinion.Source:{source.pk}",
+            region_code=source_code,
+            request=request,
+            detail={"via": via, "received": len(items), "accepted": len(rows)},
+        )
+    result.accepted = len(rows)
+    result.post_ids = [row.pk for row in rows]
+    return result
+
+
+def _link_duplicates(analysed: list[EnginePost], by_external: dict[str, Post], source) -> None:
+    wanted = {p.duplicate_of for p in analysed if p.duplicate_of} - set(by_external)
+    # The original may be an earlier post of any source; the newest with that id wins.
+    earlier = {
+        external_id: pk
+        for external_id, pk in Post.objects.filter(external_id__in=wanted)
+        .order_by("published_at")
+        .values_list("external_id", "pk")
+    }
+    updates = []
+    for post in analysed:
+        if not post.duplicate_of or post.duplicate_of == post.external_id:
+            continue
+        row = by_external[post.external_id]
+        original = by_external.get(post.duplicate_of)
+        row.duplicate_of_id = (
+            original.pk if original is not None else earlier.get(post.duplicate_of)
+        )
+        if row.duplicate_of_id:
+            updates.append(row)
+    if updates:
+        Post.objects.bulk_update(updates, ["duplicate_of"])
+
+
+def _risk_alerts(rows: list[Post]) -> int:
+    alerts = [
+        OpinionAlert(
+            kind=OpinionAlert.Kind.RISK,
+            region_code=row.region_code,
+            post=row,
+            level=RiskLevel.HIGH,
+            summary=("；".join(r["text"] for r in row.reasons[:3]) or row.text)[:300],
+        )
+        for row in rows
+        if row.risk_level == RiskLevel.HIGH
+    ]
+    OpinionAlert.objects.bulk_create(alerts)
+    return len(alerts)
+
+
+def _spike_alerts(scheme_rows: list[PostScheme]) -> int:
+    """Raise one alert per scheme and hour whose volume jumps (see SPIKE_MIN, SPIKE_FACTOR)."""
+    touched = Counter(
+        (row.scheme_id, row.published_at.replace(minute=0, second=0, microsecond=0))
+        for row in scheme_rows
+    )
+    if not touched:
+        return 0
+    schemes = {scheme for scheme, _ in touched}
+    first = min(hour for _, hour in touched) - dt.timedelta(hours=BASELINE_HOURS)
+    last = max(hour for _, hour in touched) + dt.timedelta(hours=1)
+    counts: dict[tuple[int, dt.datetime], int] = {}
+    for row in (
+        PostScheme.objects.filter(
+            scheme_id__in=schemes, published_at__gte=first, published_at__lt=last
+        )
+        .annotate(hour=TruncHour("published_at"))
+        .values("scheme_id", "hour")
+        .annotate(n=Count("id"))
+    ):
+        counts[(row["scheme_id"], row["hour"])] = row["n"]
+    raised = 0
+    for scheme_id, hour in touched:
+        volume = counts.get((scheme_id, hour), 0)
+        before = sum(
+            counts.get((scheme_id, hour - dt.timedelta(hours=h)), 0)
+            for h in range(1, BASELINE_HOURS + 1)
+        )
+        baseline = before / BASELINE_HOURS
+        if volume < SPIKE_MIN or volume < SPIKE_FACTOR * max(baseline, 1.0):
+            continue
+        from qunfang.opinion.models import Scheme
+
+        scheme = Scheme.objects.select_related("region").get(pk=scheme_id)
+        try:
+            with transaction.atomic():
+                OpinionAlert.objects.create(
+                    kind=OpinionAlert.Kind.SPIKE,
+                    region_code=scheme.region.code,
+                    scheme=scheme,
+                    window_start=hour,
+                    level=RiskLevel.HIGH if volume >= 2 * SPIKE_MIN else RiskLevel.MEDIUM,
+                    summary=(
+                        f"方案“{scheme.name}”{timezone.localtime(hour):%m月%d日%H时}"
+                        f"命中{volume}条，前24小时平均每小时{baseline:.1f}条"
+                    ),
+                )
+            raised += 1
+        except IntegrityError:  # this hour's spike is already raised
+            continue
+    return raised
+
+
+def _file_events(keys: set[str]) -> int:
+    """Create or refresh an Event for each clusterer key that has reached EVENT_MIN_POSTS."""
+    keys.discard("")
+    if not keys:
+        return 0
+    stats = (
+        Post.objects.filter(event_key__in=keys)
+        .values("event_key")
+        .annotate(n=Count("id"), first=Min("published_at"), last=Max("published_at"))
+        .filter(n__gte=EVENT_MIN_POSTS)
+    )
+    created = 0
+    for row in stats:
+        event = Event.objects.filter(key=row["event_key"]).first()
+        if event is None:
+            first_post = (
+                Post.objects.filter(event_key=row["event_key"]).order_by("published_at").first()
+            )
+            event = Event(key=row["event_key"], region_code=first_post.region_code)
+            created += 1
+        grew = event.post_count == 0 or _crossed_power_of_two(event.post_count, row["n"])
+        event.post_count = row["n"]
+        event.first_seen, event.last_seen = row["first"], row["last"]
+        if grew:
+            event.keywords = event_keywords(row["event_key"])
+            event.label = "·".join(event.keywords[:3]) or "未命名事件"
+        event.save()
+        Post.objects.filter(event_key=row["event_key"], event__isnull=True).update(event=event)
+    return created
+
+
+def _crossed_power_of_two(before: int, after: int) -> bool:
+    # Relabel an event when it doubles, not on every post: labels are dear (segmentation).
+    return before.bit_length() != after.bit_length()
+
+
+def event_keywords(key: str, *, sample: int = 40, top: int = 8) -> list[str]:
+    """The words that weigh most across an event's newest posts."""
+    weights: Counter = Counter()
+    for text in (
+        Post.objects.filter(event_key=key)
+        .order_by("-published_at")
+        .values_list("text", flat=True)[:sample]
+    ):
+        for word, weight in post_keywords(text).items():
+            weights[word] += weight
+    return [word for word, _ in weights.most_common(top)]
