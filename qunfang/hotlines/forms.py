@@ -111,7 +111,10 @@ class CallForm(PickerForm):
         error_messages=REQUIRED,
     )
     notes = forms.CharField(
-        label=_("咨询记录"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("咨询记录"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     follow_up_due = _date(_("回访期限"), required=False)
 

@@ -10,7 +10,6 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,10 +25,10 @@ from qunfang.core.idcard import (
     parse_phone,
 )
 from qunfang.core.models import AuditEvent
+from qunfang.hotlines.models import MAX_CALL_MINUTES, MAX_SHIFT_HOURS, Call, Escalation, Line, Shift
 from qunfang.org.access import subtree_q
 from qunfang.org.models import Membership, Region
 from qunfang.org.roles import ROLE_CAPABILITIES, Capability, Level
-from qunfang.hotlines.models import MAX_CALL_MINUTES, MAX_SHIFT_HOURS, Call, Escalation, Line, Shift
 from qunfang.relief import services as relief_services
 from qunfang.relief.models import CHILD_AGE, CareArrangement
 from qunfang.residents.models import Person
@@ -132,7 +131,9 @@ def line_create(
 
 # --- counsellors and shifts -----------------------------------------------------------------
 
-HOTLINE_ROLES = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.HANDLE_HOTLINE in caps]
+HOTLINE_ROLES = [
+    role for role, caps in ROLE_CAPABILITIES.items() if Capability.HANDLE_HOTLINE in caps
+]
 
 
 def hotline_memberships(user) -> list[Membership]:
@@ -169,7 +170,9 @@ def shift_create(
         errors.add("ends_at", _(SHIFT_TOO_LONG).format(hours=MAX_SHIFT_HOURS))
     else:
         clash = (
-            Shift.objects.filter(counsellor=counsellor, starts_at__lt=ends_at, ends_at__gt=starts_at)
+            Shift.objects.filter(
+                counsellor=counsellor, starts_at__lt=ends_at, ends_at__gt=starts_at
+            )
             .order_by("starts_at")
             .first()
         )
