@@ -93,10 +93,6 @@ def _word_weight(word: str) -> float:
     return idf.get(word, median)
 
 
-def _rank(item: tuple[str, float]) -> tuple[float, str]:
-    return (-item[1], item[0])
-
-
 def post_keywords(text: str, *, top: int = KEYWORDS_PER_POST) -> dict[str, float]:
     """The post's `top` TF-IDF keywords with their weights (generic epidemic words left out).
 
@@ -106,24 +102,24 @@ def post_keywords(text: str, *, top: int = KEYWORDS_PER_POST) -> dict[str, float
     import rjieba
 
     cache = _word_weights()
-    counts: dict[str, int] = {}
-    weights: dict[str, float] = {}
-    total = 0
-    for word, n in Counter(rjieba.cut(text)).items():
-        weight = cache.get(word)
-        if weight is None:
-            if len(cache) >= _WORD_CACHE_LIMIT:
-                cache.clear()
-            weight = cache[word] = _word_weight(word)
-        if weight == _SKIP:
-            continue
-        counts[word] = n
-        weights[word] = weight
-        total += n
-    if not total:
+    counts = Counter(rjieba.cut(text))
+    weights = list(map(cache.get, counts))  # one C loop; None for a word not seen before
+    if None in weights:
+        if len(cache) >= _WORD_CACHE_LIMIT:
+            cache.clear()
+        for position, word in enumerate(counts):
+            if weights[position] is None:
+                weights[position] = cache[word] = _word_weight(word)
+    kept = [
+        (n, word, weight)
+        for (word, n), weight in zip(counts.items(), weights, strict=True)
+        if weight != _SKIP
+    ]
+    if not kept:
         return {}
+    total = sum([n for n, _, _ in kept])
     # Sorting (−weight, word) tuples compares in C; a key function would be a call per word.
-    ranked = sorted([(-n / total * weights[word], word) for word, n in counts.items()])
+    ranked = sorted([(-n / total * weight, word) for n, word, weight in kept])
     return {word: -negative for negative, word in ranked[:top]}
 
 
@@ -142,6 +138,7 @@ def _bucket_step(bucket: str) -> dt.timedelta:
 class _Cluster:
     index: int
     first_key: tuple[str, str]
+    event_id: str = ""
     keys: list[tuple[str, str]] = field(default_factory=list)
     times: list[dt.datetime] = field(default_factory=list)
     centroid: dict[str, float] = field(default_factory=dict)
@@ -199,10 +196,12 @@ class EventClusterer(Stage):
         if cluster is None:
             cluster = self._nearest(keywords, when)
         if cluster is None:
-            cluster = _Cluster(index=len(self._clusters), first_key=post.key)
+            cluster = _Cluster(
+                index=len(self._clusters), first_key=post.key, event_id=_event_id(post.key)
+            )
             self._clusters.append(cluster)
         self._join(cluster, post, keywords, when)
-        return _event_id(cluster.first_key)
+        return cluster.event_id
 
     def events(self) -> list[Event]:
         """Events with at least `min_posts` posts, in the order they began."""
@@ -214,7 +213,7 @@ class EventClusterer(Stage):
             keywords = [word for word, _ in ranked[:EVENT_KEYWORDS]]
             out.append(
                 Event(
-                    id=_event_id(cluster.first_key),
+                    id=cluster.event_id,
                     label="·".join(keywords[:LABEL_WORDS]),
                     post_keys=list(cluster.keys),
                     first_seen=cluster.first_seen,
@@ -282,12 +281,13 @@ class EventClusterer(Stage):
         for word, weight in keywords.items():
             centroid[word] = centroid.get(word, 0.0) + weight
         if len(centroid) > CENTROID_SIZE:
-            kept = sorted(centroid.items(), key=_rank)
-            for word, _ in kept[CENTROID_SIZE:]:
+            # (−weight, word) tuples sort in C: heaviest first, ties by word.
+            kept = sorted([(-weight, word) for word, weight in centroid.items()])
+            for _, word in kept[CENTROID_SIZE:]:
                 postings = by_word.get(word)
                 if postings is not None:
                     postings.pop(index, None)
-            cluster.centroid = centroid = dict(kept[:CENTROID_SIZE])
+            cluster.centroid = centroid = {word: -weight for weight, word in kept[:CENTROID_SIZE]}
         # The index holds each word's weight in each centroid; only the words of this post
         # changed (a trimmed word has just been removed above).
         for word in keywords:

@@ -48,20 +48,36 @@ def to_halfwidth(text: str) -> str:
     """
     if not _has_fullwidth(text):
         return text
-    text = text.translate(_HALFWIDTH)
+    # A substitution per match beats str.translate here: a post has a few such characters.
+    text = FULLWIDTH.sub(_halfwidth_match, text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
-_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_HALFWIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+
+
+def _halfwidth_match(match: re.Match) -> str:
+    return _HALFWIDTH[match.group()]
 
 
 def _has_fullwidth(text: str) -> bool:
     return FULLWIDTH.search(text) is not None
 
 
+# Raw texts that normalise to nothing ("[哈哈][哈哈]", a bare link) and their features. Every
+# later stage that finds post.normalized empty normalises the post again to be sure, so these
+# are remembered (a few thousand at most) instead of being worked out once per stage.
+_EMPTY: dict[str, dict[str, list[str]]] = {}
+_EMPTY_LIMIT = 4096
+
+
 def normalize_text(text: str) -> tuple[str, dict[str, list[str]]]:
     """The normalised text and the features taken out of it."""
+    known = _EMPTY.get(text) if text else None
+    if known is not None:
+        return "", {key: list(values) for key, values in known.items()}
+    raw = text
     text = to_halfwidth(to_simplified(text or ""))
     features: dict[str, list[str]] = {}
     # Each pattern is scanned only when the character it cannot match without is there: most
@@ -99,7 +115,12 @@ def normalize_text(text: str) -> tuple[str, dict[str, list[str]]]:
         text = EMOJI.sub(" ", text)
     if "??" in text:
         text = LOST_EMOJI.sub(" ", text)
-    return SPACES.sub(" ", text).strip(), features
+    text = SPACES.sub(" ", text).strip()
+    if not text and raw and isinstance(raw, str):
+        if len(_EMPTY) >= _EMPTY_LIMIT:
+            _EMPTY.clear()
+        _EMPTY[raw] = {key: list(values) for key, values in features.items()}
+    return text, features
 
 
 class Normalizer(Stage):

@@ -46,3 +46,29 @@ def test_one_bad_post_does_not_stop_the_stream():
     out = list(Picky().pipe(posts, batch_size=2))
     assert [p.normalized for p in out] == ["好", "", "坏"]
     assert out[1].meta["errors"] == ["normalize: ValueError: bad post"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ｗｕｈａｎ，加油！",
+        "全角空格\u3000后面①号",
+        "ﬁ１２３：",
+        "Ａ\u0301 和 ｶﾀｶﾅ？",
+        "普通文本，没有别的",
+    ],
+)
+def test_half_width_is_nfkc_of_any_text_with_full_width_ascii(text):
+    import unicodedata
+
+    from opinion_engine.normalize import to_halfwidth
+
+    assert to_halfwidth(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_a_post_that_normalises_to_nothing_gives_fresh_features_each_time():
+    _, first = normalize_text("[心][心] 👍")
+    first["emoticons"].append("changed")
+    again, second = normalize_text("[心][心] 👍")
+    assert again == ""
+    assert second == {"emoticons": ["心", "心"], "emoji": ["👍"]}

@@ -225,3 +225,36 @@ def test_links_on_the_held_out_half_stay_precise(library):
     # Measured when THRESHOLD was tuned on the other half: precision 1.0, recall 0.79.
     assert scores["precision"] >= 0.9
     assert scores["recall"] >= 0.7
+
+
+def test_batch_prefilter_never_drops_a_post_rank_would_link(library):
+    from opinion_engine.normalize import normalize_text
+    from opinion_engine.rumours import NON_WORD
+
+    with open(LINKS, encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    texts += ["", "a", "今天天气不错", "双黄连", "双黄连口服液可以预防新冠肺炎，大家快去买"]
+    canonical = [NON_WORD.sub("", normalize_text(t)[0]).lower() for t in texts]
+    flags = library.candidate_rows(canonical).tolist()
+    ranked = [library.rank(c, normalized=True) for c in canonical]
+    assert all(flag for flag, found in zip(flags, ranked, strict=True) if found)
+    assert sum(flags) < len(flags)  # it does filter
+    assert any(found for found in ranked)
+
+
+def test_matcher_links_the_same_posts_in_a_batch_as_one_by_one(library):
+    with open(LINKS, encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    from opinion_engine.normalize import Normalizer
+
+    matcher = RumourMatcher(library)
+    posts = [Post("t", str(i), text) for i, text in enumerate(texts)]
+    batch = matcher.process_batch(list(Normalizer().pipe(posts)), on_error=lambda *args: None)
+    singles = [
+        matcher(post)
+        for post in Normalizer().pipe(Post("t", str(i), t) for i, t in enumerate(texts))
+    ]
+    assert [(p.debunk_id, p.debunk_similarity) for p in batch] == [
+        (p.debunk_id, p.debunk_similarity) for p in singles
+    ]
+    assert any(p.debunk_id for p in batch)
