@@ -97,9 +97,7 @@ def test_a_shift_needs_a_hotline_role_an_order_and_a_sane_length(cast, lines):
 def test_the_callers_number_and_the_notes_are_stored_encrypted(cast, lines):
     call = log_call(cast.counsellor, lines.psych, cast.village, caller_phone="138 1234 5678")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT caller_phone, notes FROM hotlines_call WHERE id = %s", [call.pk]
-        )
+        cursor.execute("SELECT caller_phone, notes FROM hotlines_call WHERE id = %s", [call.pk])
         phone, notes = cursor.fetchone()
     assert "13812345678" not in phone and "睡不着" not in notes
     assert decrypt(phone) == "13812345678"

@@ -111,7 +111,9 @@ def test_revealing_the_number_needs_view_sensitive_and_is_audited(cast, calls):
 def test_a_call_is_logged_from_the_page_and_bad_input_is_explained(cast, lines):
     client = client_for(cast.counsellor)
     url = reverse("hotlines:call_create")
-    bad = client.post(url, {"line": lines.psych.pk, "place": cast.village.pk, "received_at": "昨天"})
+    bad = client.post(
+        url, {"line": lines.psych.pk, "place": cast.village.pk, "received_at": "昨天"}
+    )
     assert bad.status_code == 200
     assert "请填写有效时间" in bad.content.decode()
     data = {
