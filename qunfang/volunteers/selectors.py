@@ -45,7 +45,7 @@ def campaign_list(user, *, region: Region | None = None) -> QuerySet:
         _in_region(Campaign.objects.all(), user, region)
         .select_related("region")
         .annotate(
-            signups=Count("signups"),
+            signup_count=Count("signups"),
             pending=Count("signups", filter=Q(signups__status=SignUp.Status.PENDING)),
             approved=Count("signups", filter=Q(signups__status=SignUp.Status.APPROVED)),
         )
