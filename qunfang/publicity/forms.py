@@ -74,6 +74,7 @@ class PressForm(forms.Form):
         label=_("链接"),
         required=False,
         max_length=500,
+        assume_scheme="https",
         error_messages={"invalid": _("请填写完整网址，如 https://www.xinhuanet.com/…")},
     )
 

@@ -171,12 +171,17 @@ def article_summary(
         .filter(_window("published_on", start, end))
         .aggregate(
             articles=Count("id"),
-            reads=Coalesce(Sum("reads"), 0),
-            reprints=Coalesce(Sum("reprints"), 0),
+            total_reads=Coalesce(Sum("reads"), 0),
+            total_reprints=Coalesce(Sum("reprints"), 0),
             reprinted_articles=Count("id", filter=Q(reprints__gt=0)),
         )
     )
-    return ArticleSummary(**row)
+    return ArticleSummary(
+        articles=row["articles"],
+        reads=row["total_reads"],
+        reprints=row["total_reprints"],
+        reprinted_articles=row["reprinted_articles"],
+    )
 
 
 def expert_summary(
@@ -185,9 +190,9 @@ def expert_summary(
     row = (
         _below(ExpertBroadcast.objects.all(), user, region)
         .filter(_window("aired_on", start, end))
-        .aggregate(broadcasts=Count("id"), viewers=Coalesce(Sum("viewers"), 0))
+        .aggregate(broadcasts=Count("id"), total_viewers=Coalesce(Sum("viewers"), 0))
     )
-    return ExpertSummary(**row)
+    return ExpertSummary(broadcasts=row["broadcasts"], viewers=row["total_viewers"])
 
 
 def publicity_summary(

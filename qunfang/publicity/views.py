@@ -40,6 +40,11 @@ from qunfang.publicity.models import Announcement, AnnouncementSeries, Article, 
 PAGE_SIZE = 50
 
 
+def _require_manage(user, region: Region) -> None:
+    if not can(user, Capability.MANAGE_PUBLICITY, region.code):
+        raise PermissionDenied
+
+
 def _region(request: HttpRequest) -> Region:
     region = current_region(request)
     if region is None or not can(request.user, Capability.MANAGE_PUBLICITY, region.code):
@@ -172,8 +177,7 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     announcement = access_object(
         Announcement.objects.select_related("series", "region"), request.user, pk=pk
     )
-    if not can(request.user, Capability.MANAGE_PUBLICITY, announcement.region.code):
-        raise PermissionDenied
+    _require_manage(request.user, announcement.region)
     sent = {c.channel for c in announcement.channels.all()}
     form = ChannelForm()
     form.fields["channel"].choices = [
@@ -197,6 +201,7 @@ def announcement_channel(request: HttpRequest, pk: int) -> HttpResponse:
     announcement = access_object(
         Announcement.objects.select_related("series", "region"), request.user, pk=pk
     )
+    _require_manage(request.user, announcement.region)
     form = ChannelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择渠道。"))
@@ -308,6 +313,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def article_counts(request: HttpRequest, pk: int) -> HttpResponse:
     article = access_object(Article.objects.select_related("region"), request.user, pk=pk)
+    _require_manage(request.user, article.region)
     form = ArticleCountsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("阅读量和转载次数请填写不小于 0 的整数。"))
