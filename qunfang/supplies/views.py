@@ -341,11 +341,20 @@ def movement_list(request: HttpRequest) -> HttpResponse:
 def movement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     movement = access_object(
         selectors.movement_visible(request.user).select_related(
-            "region", "source", "target", "household", "person", "created_by", "received_by"
+            "region",
+            "source__region",
+            "target__region",
+            "household",
+            "person",
+            "created_by",
+            "received_by",
         ),
         request.user,
         pk=pk,
     )
+    ends = [movement.region] + ([movement.source.region] if movement.source else [])
+    if not any(can(request.user, MANAGE, end.code) for end in ends):
+        raise PermissionDenied
     can_receive = (
         movement.kind == Movement.Kind.TRANSFER
         and movement.status == Movement.Status.IN_TRANSIT
