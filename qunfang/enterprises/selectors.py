@@ -1,7 +1,7 @@
 """Scoped reads of enterprise service and the job fair. Every list goes through
 org.access.scoped; the public reads show only what a published fair lets anyone see."""
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from qunfang.enterprises.models import (
@@ -27,7 +27,7 @@ def enterprise_list(user, *, region: Region, resumption: str = "", query: str = 
         enterprises = enterprises.filter(Q(name__contains=query) | Q(credit_code=query.upper()))
     return enterprises.select_related("region", "work_group").annotate(
         open_problems=Count("problems", filter=Q(problems__status=Problem.Status.OPEN))
-    )
+    ).order_by("region__code", "name", "id")
 
 
 def _above(user) -> Q:
@@ -50,7 +50,7 @@ def work_group_choices(user, *, region: Region) -> QuerySet:
         .select_related("region")
         .order_by(
             # Enterprise-service groups first, then the others by region and name.
-            ~Q(kind=Department.Kind.ENTERPRISE),
+            Case(When(kind=Department.Kind.ENTERPRISE, then=0), default=1),
             "region__code",
             "name",
         )
@@ -79,7 +79,7 @@ def entry_list(user, *, fair: JobFair) -> QuerySet:
     return entries.select_related("enterprise__region", "vetted_by").annotate(
         position_count=Count("positions", distinct=True),
         jobs=Sum("positions__headcount"),
-    )
+    ).order_by("enterprise__name", "id")
 
 
 def position_list(user, *, fair: JobFair | None = None, region: Region | None = None) -> QuerySet:
@@ -90,7 +90,7 @@ def position_list(user, *, fair: JobFair | None = None, region: Region | None = 
         positions = positions.filter(subtree_q(region.code, "entry__enterprise__region__code"))
     return positions.select_related("entry__enterprise__region", "entry__fair").annotate(
         application_count=Count("applications")
-    )
+    ).order_by("entry__enterprise__name", "title", "id")
 
 
 def application_list(
