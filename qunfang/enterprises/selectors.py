@@ -25,9 +25,11 @@ def enterprise_list(user, *, region: Region, resumption: str = "", query: str = 
         enterprises = enterprises.filter(resumption=resumption)
     if query:
         enterprises = enterprises.filter(Q(name__contains=query) | Q(credit_code=query.upper()))
-    return enterprises.select_related("region", "work_group").annotate(
-        open_problems=Count("problems", filter=Q(problems__status=Problem.Status.OPEN))
-    ).order_by("region__code", "name", "id")
+    return (
+        enterprises.select_related("region", "work_group")
+        .annotate(open_problems=Count("problems", filter=Q(problems__status=Problem.Status.OPEN)))
+        .order_by("region__code", "name", "id")
+    )
 
 
 def _above(user) -> Q:
@@ -76,10 +78,14 @@ def entry_list(user, *, fair: JobFair) -> QuerySet:
     entries = fair.entries.all()
     if not scope_for(user).covers(fair.region.code):
         entries = scoped(entries, user)
-    return entries.select_related("enterprise__region", "vetted_by").annotate(
-        position_count=Count("positions", distinct=True),
-        jobs=Sum("positions__headcount"),
-    ).order_by("enterprise__name", "id")
+    return (
+        entries.select_related("enterprise__region", "vetted_by")
+        .annotate(
+            position_count=Count("positions", distinct=True),
+            jobs=Sum("positions__headcount"),
+        )
+        .order_by("enterprise__name", "id")
+    )
 
 
 def position_list(user, *, fair: JobFair | None = None, region: Region | None = None) -> QuerySet:
@@ -88,9 +94,11 @@ def position_list(user, *, fair: JobFair | None = None, region: Region | None = 
         positions = positions.filter(entry__fair=fair)
     if region is not None:
         positions = positions.filter(subtree_q(region.code, "entry__enterprise__region__code"))
-    return positions.select_related("entry__enterprise__region", "entry__fair").annotate(
-        application_count=Count("applications")
-    ).order_by("entry__enterprise__name", "title", "id")
+    return (
+        positions.select_related("entry__enterprise__region", "entry__fair")
+        .annotate(application_count=Count("applications"))
+        .order_by("entry__enterprise__name", "title", "id")
+    )
 
 
 def application_list(

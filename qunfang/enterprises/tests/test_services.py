@@ -8,7 +8,7 @@ from qunfang.core.crypto import decrypt
 from qunfang.core.models import AuditEvent
 from qunfang.enterprises import services
 from qunfang.enterprises.models import Application, Enterprise, FairEntry, Problem
-from qunfang.enterprises.tests.conftest import add_enterprise, apply, make_code, today
+from qunfang.enterprises.tests.conftest import add_enterprise, apply, today
 from qunfang.org.models import Department
 from qunfang.org.services import department_create
 
@@ -214,7 +214,7 @@ def test_a_second_application_by_the_same_phone_is_merged_and_counted(cast, fair
     assert created is False and again.pk == first.pk
     assert again.submissions == 2
     assert again.experience == "五年铸造经验" and again.age == 30
-    other, created = apply(fairs.position, name="李梅", phone="13600002222")
+    _other, created = apply(fairs.position, name="李梅", phone="13600002222")
     assert created is True
     assert Application.objects.count() == 2
     with connection.cursor() as cursor:
