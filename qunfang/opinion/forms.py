@@ -90,8 +90,10 @@ class SourceForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     platform = forms.ChoiceField(label=_("平台"), choices=Source.Platform.choices)
     account = forms.CharField(label=_("账号"), max_length=100, required=False)
-    url = forms.URLField(label=_("网址"), max_length=500, required=False)
-    feed_url = forms.URLField(label=_("RSS/Atom 地址"), max_length=500, required=False)
+    url = forms.URLField(label=_("网址"), max_length=500, required=False, assume_scheme="https")
+    feed_url = forms.URLField(
+        label=_("RSS/Atom 地址"), max_length=500, required=False, assume_scheme="https"
+    )
 
     def __init__(self, *args, regions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -152,7 +154,7 @@ class DebunkForm(forms.Form):
         widget=DATE_INPUT,
         error_messages={"invalid": _("请填写有效日期，如 2020-02-03。")},
     )
-    url = forms.URLField(label=_("链接"), max_length=500, required=False)
+    url = forms.URLField(label=_("链接"), max_length=500, required=False, assume_scheme="https")
     variants = forms.CharField(
         label=_("其他说法（每行一条）"),
         required=False,

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from qunfang.opinion.models import Debunk, Post, RiskCategory, Ticket, TicketStep
 from qunfang.org.access import subtree_q
@@ -69,17 +70,14 @@ def opinion_counts(code: str, since: dt.datetime, until: dt.datetime) -> Opinion
         replied=steps.filter(action=TicketStep.Action.REPLIED).values("ticket").distinct().count(),
         closed=steps.filter(action=TicketStep.Action.CLOSED).count(),
         overdue=tickets.filter(status=Ticket.Status.OPEN, deadline__lt=until).count(),
-        debunked=Debunk.objects.filter(
-            subtree_q(code, "region__code"),
-            published_on__gte=since.date(),
-            published_on__lt=until.date(),
-        ).count()
-        + Debunk.objects.filter(
-            subtree_q(code, "region__code"),
-            announced_at__gte=since,
-            announced_at__lt=until,
+        debunked=Debunk.objects.filter(subtree_q(code, "region__code"))
+        .filter(
+            Q(
+                published_on__gte=timezone.localdate(since),
+                published_on__lte=timezone.localdate(until - dt.timedelta(microseconds=1)),
+            )
+            | Q(announced_at__gte=since, announced_at__lt=until)
         )
-        .exclude(published_on__gte=since.date(), published_on__lt=until.date())
         .count(),
         linked_to_debunks=row["linked"],
     )
