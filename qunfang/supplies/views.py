@@ -40,7 +40,7 @@ from qunfang.supplies.forms import (
     TransferForm,
     WindowForm,
 )
-from qunfang.supplies.models import Depot, Item, Movement
+from qunfang.supplies.models import NEAR_EXPIRY_DAYS, Depot, Item, Movement
 from qunfang.supplies.services import LineInput
 
 PAGE_SIZE = 50
@@ -203,7 +203,11 @@ def stock(request: HttpRequest) -> HttpResponse:
 def expiry(request: HttpRequest) -> HttpResponse:
     region = _reading_region(request)
     rows = selectors.lot_rows(request.user, region=region, expiring_only=True)
-    return render(request, "supplies/expiry.html", {"region": region, "rows": rows})
+    return render(
+        request,
+        "supplies/expiry.html",
+        {"region": region, "rows": rows, "near_days": NEAR_EXPIRY_DAYS},
+    )
 
 
 # --- depots ----------------------------------------------------------------------------------

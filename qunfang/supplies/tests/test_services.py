@@ -84,7 +84,7 @@ def test_a_fraction_of_a_litre_is_allowed_where_the_item_allows_it(cast, items, 
 def test_a_certificate_number_is_taken_only_once(cast, items, depots):
     donate(cast.superuser, depots.town, (items.mask, 10), certificate="JZ-7")
     before = writes()
-    with pytest.raises(ValidationError, match="JZ-7.*已登记"):
+    with pytest.raises(ValidationError, match=r"JZ-7.*已登记"):
         donate(cast.superuser, depots.district, (items.mask, 10), certificate="JZ-7")
     assert writes() == before
 
