@@ -261,35 +261,28 @@ class RumourLibrary:
         post = NON_WORD.sub("", text).lower() if normalized else canonical(text)
         if len(post) < 2:
             return []
-        # Most posts restate no rumour: look the distinct n-grams up first and build the
-        # positional list only for posts that have candidates.
-        distinct = {post[i : i + 2] for i in range(len(post) - 1)}
-        distinct.update(post[i : i + 3] for i in range(len(post) - 2))
-        postings = self._postings
-        hits: dict[int, float] = {}
-        for gram in distinct & postings.keys():
-            for index, weight in postings[gram]:
-                hits[index] = hits.get(index, 0.0) + weight
+        # Most posts restate no rumour: the distinct n-grams' coverage of each phrasing comes
+        # first, and the positional work only for posts that have candidates.
+        covered = self.coverage([post])[0]
+        totals = self._phrasing_totals
         candidates = sorted(
             (
-                (covered / self._phrasings[index].total, index)
-                for index, covered in hits.items()
-                if covered >= MIN_CANDIDATE_COVERAGE * self._phrasings[index].total
+                (covered[index] / totals[index], index)
+                for index in np.flatnonzero(covered >= MIN_CANDIDATE_COVERAGE * totals).tolist()
             ),
             reverse=True,
         )[: MAX_CANDIDATES * 2]
         best: dict[str, float] = {}
-        if candidates:
-            window = _PostWindow(self, post)
-            for _, index in candidates:
-                phrasing = self._phrasings[index]
-                if phrasing.anchors and not self._has_anchors(phrasing, post):
-                    continue
-                score = 0.5 * self._word_coverage(phrasing, post) + 0.5 * window.local_cosine(
-                    phrasing
-                )
-                if score > best.get(phrasing.debunk_id, -1.0):
-                    best[phrasing.debunk_id] = score
+        window = None  # built for the first candidate that has its anchors: most have not
+        for _, index in candidates:
+            phrasing = self._phrasings[index]
+            if phrasing.anchors and not self._has_anchors(phrasing, post):
+                continue
+            if window is None:
+                window = _PostWindow(self, post)
+            score = 0.5 * self._word_coverage(phrasing, post) + 0.5 * window.local_cosine(phrasing)
+            if score > best.get(phrasing.debunk_id, -1.0):
+                best[phrasing.debunk_id] = score
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [(debunk_id, round(score, 4)) for debunk_id, score in ranked[:limit]]
 
@@ -354,31 +347,25 @@ class RumourLibrary:
                 sorted(gram_key(g) for g in phrasing.gram_weights), dtype=np.uint64
             )
 
-    def candidate_rows(self, texts: list[str]) -> np.ndarray:
-        """Which canonical texts (as `rank(..., normalized=True)` reduces them) have a candidate.
-
-        The first step of `rank` for a whole batch with numpy: a text none of whose distinct
-        n-grams covers `MIN_CANDIDATE_COVERAGE` of any phrasing gets no candidate, so `rank`
-        would return [] for it. RETURNS a boolean array, True where `rank` must be asked.
-        """
-        n = len(texts)
-        found = np.zeros(n, dtype=bool)
+    def coverage(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), phrasings): the idf weight of each phrasing's n-grams that each
+        canonical text contains (each distinct n-gram once), for a whole batch with numpy."""
+        n, phrasings = len(texts), len(self._phrasings)
+        covered = np.zeros((n, phrasings))
         if not n or not len(self._gram_keys):
-            return found
+            return covered
         rows, keys = batch_gram_keys(texts)
-        if not len(keys):
-            return found
         # A bitmap of the claims' n-grams drops most of the post's n-grams with one gather;
         # only the rest are looked up exactly.
         maybe = np.flatnonzero(self._gram_bitmap[(keys * _BITMAP_MIX) >> _BITMAP_SHIFT])
         if not len(maybe):
-            return found
+            return covered
         rows, keys = rows[maybe], keys[maybe]
         position = np.searchsorted(self._gram_keys, keys)
         np.minimum(position, len(self._gram_keys) - 1, out=position)
         hit = self._gram_keys[position] == keys
         if not hit.any():
-            return found
+            return covered
         grams = len(self._gram_keys)
         pairs = np.unique(rows[hit] * grams + position[hit])  # distinct n-grams per text
         pair_rows, pair_grams = np.divmod(pairs, grams)
@@ -387,13 +374,17 @@ class RumourLibrary:
         total = int(counts.sum())
         # Every posting of every matched n-gram: its text row, phrasing and weight.
         offsets = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
-        phrasings = self._posting_phrasing[offsets]
-        cells = np.repeat(pair_rows, counts) * len(self._phrasings) + phrasings
-        covered = np.bincount(
-            cells, weights=self._posting_weight[offsets], minlength=n * len(self._phrasings)
-        ).reshape(n, len(self._phrasings))
+        cells = np.repeat(pair_rows, counts) * phrasings + self._posting_phrasing[offsets]
+        return np.bincount(
+            cells, weights=self._posting_weight[offsets], minlength=n * phrasings
+        ).reshape(n, phrasings)
+
+    def candidate_rows(self, texts: list[str]) -> np.ndarray:
+        """Which canonical texts (as `rank(..., normalized=True)` reduces them) have a candidate:
+        `rank`'s first step for a whole batch. RETURNS a boolean array, True where `rank` must
+        be asked; for the others it would return []."""
         needed = MIN_CANDIDATE_COVERAGE * self._phrasing_totals * (1 - _PREFILTER_SLACK)
-        return (covered >= needed).any(axis=1)
+        return (self.coverage(texts) >= needed).any(axis=1)
 
     @staticmethod
     def _has_anchors(phrasing: _Phrasing, post: str) -> bool:
@@ -439,7 +430,11 @@ class _PostWindow:
 
     def local_cosine(self, phrasing: _Phrasing) -> float:
         """Best cosine between the claim and a window of the post, over all windows."""
-        matched = np.isin(self.keys, phrasing.gram_keys)
+        known = phrasing.gram_keys  # sorted
+        if not len(known):
+            return 0.0
+        at = np.minimum(np.searchsorted(known, self.keys), len(known) - 1)
+        matched = known[at] == self.keys
         per_position_matched = np.bincount(
             self.positions, weights=np.where(matched, self.squared, 0.0), minlength=self.length
         )
