@@ -2,9 +2,12 @@
 a primary key that the view resolves among the rows the user may see (404 otherwise)."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.idcard import parse_phone
 from qunfang.enterprises.models import Application, Enterprise, Problem
+from qunfang.enterprises.services import APPLICANT_NAME, NAME_PATTERN
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = {"invalid": _("请填写有效日期，如 2020-02-03。")}
@@ -199,3 +202,16 @@ class ApplyForm(forms.Form):
         error_messages={"required": _("请勾选同意后再提交。")},
     )
     website = forms.CharField(required=False, label=_("网址（请留空）"))
+
+    def clean_phone(self) -> str:
+        # Checked here as well as in the service, so that every mistake shows at once.
+        try:
+            return parse_phone(self.cleaned_data["phone"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not NAME_PATTERN.match(name):
+            raise forms.ValidationError(gettext(APPLICANT_NAME))
+        return name
