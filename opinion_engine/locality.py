@@ -40,9 +40,10 @@ from functools import lru_cache
 from importlib import resources
 
 import ahocorasick
+import numpy as np
 
 from opinion_engine.normalize import normalize_text
-from opinion_engine.pipeline import Stage
+from opinion_engine.pipeline import ErrorHandler, Stage
 from opinion_engine.types import Post, Region
 
 # Words that name a kind of place rather than a place.
@@ -200,6 +201,14 @@ class Gazetteer:
             self.automaton.add_word(alias, alias)
         if self.names:
             self.automaton.make_automaton()
+        # The first two characters of every name, as integer keys: a text without any of them
+        # mentions no region, and most posts have none (see `might_mention`).
+        self._openings: np.ndarray | None = None
+        if all(len(alias) >= 2 for alias in self.names):
+            self._openings = np.array(
+                sorted({(ord(alias[0]) << 21) | ord(alias[1]) for alias in self.names}),
+                dtype=np.uint64,
+            )
 
     @classmethod
     def from_rows(
@@ -266,6 +275,25 @@ class Gazetteer:
             and short not in self.generic_words
             and not is_common_word(short, upper=bool(upper))
         ]
+
+    def might_mention(self, texts: list[str]) -> list[bool]:
+        """Per text, whether it holds the first two characters of some name: False means `tag`
+        finds nothing in it. One numpy pass over a whole batch, far cheaper than the automaton.
+        """
+        if self._openings is None:
+            return [True] * len(texts)
+        if not len(self._openings) or not texts:
+            return [False] * len(texts)
+        joined = "\x00".join(texts) + "\x00"
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        row = np.cumsum(codes == 0)
+        keys = (codes[:-1] << np.uint64(21)) | codes[1:]
+        at = np.minimum(np.searchsorted(self._openings, keys), len(self._openings) - 1)
+        # A pair that straddles two texts holds the NUL separator, which no name has.
+        hits = np.flatnonzero(self._openings[at] == keys)
+        flags = np.zeros(len(texts), dtype=bool)
+        flags[row[hits]] = True
+        return flags.tolist()
 
     def tag(self, text: str) -> list[str]:
         """Codes of the regions `text` (normalised) mentions, most specific first."""
@@ -351,3 +379,23 @@ class LocalityTagger(Stage):
             post.normalized, post.features = normalize_text(post.text)
         post.regions = self.gazetteer.tag(post.normalized)
         return post
+
+    def process_batch(self, batch: list[Post], *, on_error: ErrorHandler) -> list[Post]:
+        try:
+            flags = self.gazetteer.might_mention(
+                [post.normalized if isinstance(post.normalized, str) else "" for post in batch]
+            )
+        except Exception:  # a batch that fails as a whole is handled post by post
+            return super().process_batch(batch, on_error=on_error)
+        out = []
+        for post, flag in zip(batch, flags, strict=True):
+            if post.normalized and not flag:
+                post.regions = []
+                out.append(post)
+                continue
+            try:
+                out.append(self(post))
+            except Exception as error:  # one bad post must not end the stream
+                on_error(self.name, post, error)
+                out.append(post)
+        return out

@@ -203,3 +203,30 @@ def test_it_normalises_a_post_that_was_not_normalised(jincheng):
     LocalityTagger(jincheng)(post)
 
     assert (post.normalized, post.regions) == ("泽州县 巴公镇", ["140525108", "140525"])
+
+
+def test_the_batch_check_never_skips_a_post_the_gazetteer_tags(jincheng):
+    texts = [
+        "泽州县巴公镇今天开展核酸检测",
+        "北石店刘村出现确诊病例",
+        "今天天气不错，大家出门戴口罩",
+        "提高平均水平",
+        "",
+        "a",
+        "高平",
+    ]
+    flags = jincheng.might_mention(texts)
+    assert [bool(jincheng.tag(t)) for t in texts] == [True, True, False, False, False, False, True]
+    assert all(flag for flag, text in zip(flags, texts, strict=True) if jincheng.tag(text))
+    assert flags[2] is False and flags[4] is False and flags[5] is False
+
+
+def test_the_stage_tags_a_batch_as_it_tags_posts_one_by_one(jincheng):
+    texts = ["泽州县巴公镇今天开展核酸检测", "今天天气不错", "高平市米山镇", "[心]"]
+    tagger = LocalityTagger(jincheng)
+    batch = tagger.process_batch(
+        [Post("t", str(i), t, normalized=t) for i, t in enumerate(texts)], on_error=None
+    )
+    singles = [tagger(Post("t", str(i), t)) for i, t in enumerate(texts)]
+    assert [p.regions for p in batch] == [p.regions for p in singles]
+    assert batch[0].regions and not batch[1].regions
