@@ -64,7 +64,9 @@ class CanRunLoudspeakers(IsAuthenticated):
 
 def _beats(payload) -> list[tuple[str, dt.datetime | None]]:
     if not isinstance(payload, dict) or not isinstance(payload.get("heartbeats"), list):
-        raise ValidationError(_('请求体应为 {"heartbeats": [{"terminal": 编号, "at": 时间}]}。'))
+        raise ValidationError(
+            _("请求体应为 JSON：heartbeats 列表，每条含 terminal（终端编号）和 at（时间）。")
+        )
     rows = payload["heartbeats"]
     if len(rows) > MAX_BEATS:
         raise ValidationError(_("一次最多提交 %(limit)s 条心跳。") % {"limit": MAX_BEATS})
@@ -85,7 +87,11 @@ class HeartbeatIngestApi(ScopedAPIMixin, APIView):
 
     def post(self, request):
         try:
-            result = services.heartbeat_ingest(actor=request.user, beats=_beats(request.data))
+            payload = request.data
+        except exceptions.ParseError:
+            payload = None
+        try:
+            result = services.heartbeat_ingest(actor=request.user, beats=_beats(payload))
         except ValidationError as error:
             return Response({"errors": error.messages}, status=status.HTTP_400_BAD_REQUEST)
         return Response(

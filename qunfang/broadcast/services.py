@@ -63,6 +63,7 @@ FAULT_ALREADY_CLOSED = gettext_noop("该故障已经修复关闭。")
 ORDER_ALREADY_ON_SITE = gettext_noop("该工单已登记到场。")
 ORDER_ALREADY_CLOSED = gettext_noop("该工单已于 {date} 关闭，不能重复关闭。")
 REPAIRED_BEFORE_REPORT = gettext_noop("修复时间不能早于故障上报时间。")
+ARRIVED_BEFORE_REPORT = gettext_noop("到场时间不能早于故障上报时间。")
 TIME_IN_FUTURE = gettext_noop("时间不能晚于现在。")
 CAUSE_INVALID = gettext_noop("请选择查明的故障原因。")
 
@@ -462,7 +463,7 @@ def order_arrive(*, actor, order: WorkOrder, at: dt.datetime | None = None) -> W
     if at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"at": _(TIME_IN_FUTURE)})
     if at < order.fault.reported_at:
-        raise ValidationError({"at": _(REPAIRED_BEFORE_REPORT)})
+        raise ValidationError({"at": _(ARRIVED_BEFORE_REPORT)})
     order.status = WorkOrder.Status.ON_SITE
     order.responded_at = at
     order.save(update_fields=["status", "responded_at", "updated_at"])

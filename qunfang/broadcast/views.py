@@ -85,7 +85,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         start, end = window.cleaned_data["start"], window.cleaned_data["end"]
     summary = stats.broadcast_summary(request.user, region, start, end)
     chart = {
-        "title": _("在线率（%）"),
+        "title": _("可用率（％）"),
         "labels": [row.name for row in summary.uptime],
         "values": [row.uptime_pct for row in summary.uptime],
     }

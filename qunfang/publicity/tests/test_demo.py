@@ -25,8 +25,12 @@ def test_it_seeds_numbered_announcements_and_materials_for_every_village_once(ca
     series = {s.name: s for s in stats.announcements_by_series(cast.hq, cast.district)}
     assert series[demo.DAILY].latest_number == demo.DAILY_ISSUES
     assert series[demo.NOTICES].latest_number == len(demo.NOTICE_TITLES)
-    assert Programme.objects.filter(announcement__isnull=False).count() == Announcement.objects.count()
-    covered = MaterialDistribution.objects.filter(region__parent=cast.town).values("region").distinct()
+    assert (
+        Programme.objects.filter(announcement__isnull=False).count() == Announcement.objects.count()
+    )
+    covered = (
+        MaterialDistribution.objects.filter(region__parent=cast.town).values("region").distinct()
+    )
     assert covered.count() == villages
 
     again = context(cast)

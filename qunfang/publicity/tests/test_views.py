@@ -46,7 +46,9 @@ def body(response) -> str:
 def test_every_page_renders_for_people_who_run_publicity(cast, records, persona):
     user = getattr(cast, persona)
     assert_urls_allowed(user, [reverse(name) for name in LIST_PAGES + CREATE_PAGES])
-    assert_urls_allowed(user, [reverse("publicity:announcement", args=[records.own.announcement.pk])])
+    assert_urls_allowed(
+        user, [reverse("publicity:announcement", args=[records.own.announcement.pk])]
+    )
 
 
 @pytest.mark.parametrize("persona", ["volunteer", "auditor", "counsellor", "grid_worker"])
@@ -117,7 +119,11 @@ def test_the_overview_says_the_summary_sentences_and_carries_chart_data(cast, re
 
 def test_publishing_on_the_page_numbers_the_issue(cast):
     client = client_for(cast.town_cadre)
-    form = {"new_series": "南村镇疫情防控通告", "title": "关于封闭管理的通告", "channels": ["tv", "poster"]}
+    form = {
+        "new_series": "南村镇疫情防控通告",
+        "title": "关于封闭管理的通告",
+        "channels": ["tv", "poster"],
+    }
     response = client.post(reverse("publicity:announcement_create"), form)
     announcement = Announcement.objects.get()
     assert response.status_code == 302
@@ -172,7 +178,12 @@ def test_a_fractional_quantity_gets_a_chinese_message(cast):
     client = client_for(cast.town_cadre)
     response = client.post(
         reverse("publicity:material_create"),
-        {"region": cast.village.code, "kind": "banner", "quantity": "2.5", "distributed_on": "2020-02-03"},
+        {
+            "region": cast.village.code,
+            "kind": "banner",
+            "quantity": "2.5",
+            "distributed_on": "2020-02-03",
+        },
     )
     assert "请填写整数，不能有小数。" in body(response)
     assert MaterialDistribution.objects.count() == 0

@@ -1,0 +1,42 @@
+import pytest
+
+from qunfang.org.testing import assert_admin_scoped, client_for
+
+CHANGELISTS = {
+    "terminal": "/admin/broadcast/terminal/",
+    "fault": "/admin/broadcast/fault/",
+    "order": "/admin/broadcast/workorder/",
+}
+
+
+@pytest.mark.parametrize("kind", CHANGELISTS)
+def test_staff_see_only_their_subtree(cast, orders, kind):
+    def pick(side):
+        order = getattr(orders, side)
+        return {"terminal": order.fault.terminal, "fault": order.fault, "order": order}[kind]
+
+    assert_admin_scoped(
+        cast.town_cadre,
+        changelist_url=CHANGELISTS[kind],
+        visible=pick("own"),
+        hidden=pick("foreign"),
+    )
+    assert_admin_scoped(
+        cast.other_town_cadre,
+        changelist_url=CHANGELISTS[kind],
+        visible=pick("foreign"),
+        hidden=pick("sibling"),
+    )
+
+
+def test_faults_and_orders_are_read_only_in_the_admin(cast, orders):
+    client = client_for(cast.superuser)
+    assert client.get(f"{CHANGELISTS['fault']}add/").status_code == 403
+    response = client.post(f"{CHANGELISTS['order']}{orders.own.pk}/change/", {"status": "closed"})
+    assert response.status_code == 403
+    orders.own.refresh_from_db()
+    assert orders.own.status == "assigned"
+
+
+def test_the_auditor_does_not_see_terminals(cast, orders):
+    assert client_for(cast.auditor).get(CHANGELISTS["terminal"]).status_code == 403
