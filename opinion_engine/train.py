@@ -281,8 +281,13 @@ def train_model(
     sources: np.ndarray | None = None,
     config: ModelConfig | None = None,
     folds: int = FOLDS,
+    oof_out: dict | None = None,
 ) -> tuple[Artefact, dict]:
-    """Fit one model; RETURNS (Artefact, report) with out-of-fold figures in the report."""
+    """Fit one model; RETURNS (Artefact, report) with out-of-fold figures in the report.
+
+    oof_out (dict): when given, receives "probabilities", the calibrated out-of-fold class
+        probabilities of the training rows (multi-class models), and "y", their labels.
+    """
     config = config or CONFIGS[task]
     classes = CLASSES[task]
     present = [name for name in classes if name in set(labels)]
@@ -316,6 +321,11 @@ def train_model(
         temperature = fit_temperature(out_of_fold + offsets, y)
         calibration = np.array([temperature], dtype=np.float32)
         predicted = (out_of_fold + offsets).argmax(axis=1)
+        if oof_out is not None:
+            from opinion_engine.classify import softmax
+
+            oof_out["probabilities"] = softmax((out_of_fold + offsets) * temperature)
+            oof_out["y"] = y
         report["class_offsets"] = dict(zip(classes, np.round(offsets, 3).tolist(), strict=True))
     report["cv_macro_f1"] = round(_macro_f1(y, predicted, k), 4)
     # Per training file: macro-F1 where the file has several classes, accuracy always (a
@@ -354,8 +364,11 @@ def score_file(artefact: Artefact, texts: Sequence[str], labels: Sequence[str]) 
     return {"n": len(y), "macro_f1": round(_macro_f1(y, predicted, len(classes)), 4)}
 
 
-def train_plan(plan: TrainingPlan, *, seed: int = SEED) -> Artefact:
-    """Read a plan's files, fit its model and record what it was trained on in the metadata."""
+def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = None) -> Artefact:
+    """Read a plan's files, fit its model and record what it was trained on in the metadata.
+
+    oof_out (dict): as for train_model, plus "texts" and "sources" (file number) of the rows.
+    """
     started = time.perf_counter()
     texts: list[str] = []
     labels: list[str] = []
@@ -377,7 +390,10 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED) -> Artefact:
         labels,
         weights=np.array(weights),
         sources=np.array(sources),
+        oof_out=oof_out,
     )
+    if oof_out is not None:
+        oof_out["texts"], oof_out["sources"] = texts, np.array(sources)
     for spec in plan.files:
         if spec.role == "dev":
             data = read_labelled(spec.path, plan.task)
@@ -425,6 +441,73 @@ def _describe(spec: TrainingFile, data) -> dict:
         "rows_excluded": data.excluded,
         "labels": dict(sorted(data.source_labels.items())),
     }
+
+
+# The emotion groups each sentiment reads off the emotion model (SMP's SOURCE.md mapping).
+SENTIMENT_GROUPS = {
+    "negative": ["angry", "sad", "fear"],
+    "neutral": ["neutral"],
+    "positive": ["happy"],
+}
+BLEND_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+
+
+def fit_sentiment_blend(
+    sentiment_oof: dict, emotion_oof: dict, emotion: Artefact
+) -> tuple[dict, dict]:
+    """The weight of the sentiment model against the sentiment read off the emotion model,
+    with per-class offsets and a temperature, fitted on out-of-fold probabilities.
+
+    The emotion probability of a sentiment training row is its out-of-fold one where the row
+    is also an emotion training row (same text), else the emotion model's (which never saw it).
+    The weight maximises the sum of the training files' out-of-fold macro-F1, the rule that
+    chose SMP_WEIGHT. RETURNS (blend for the artefact's metadata, report).
+    """
+    from opinion_engine.classify import Scorer, blend_sentiment, emotion_to_sentiment
+
+    known = {}
+    for text, row in zip(emotion_oof["texts"], emotion_oof["probabilities"], strict=True):
+        known.setdefault(text, row)
+    texts, sources, y = sentiment_oof["texts"], sentiment_oof["sources"], sentiment_oof["y"]
+    unseen = [text for text in texts if text not in known]
+    predicted = Scorer([emotion]).probabilities(*text_inputs(unseen))["emotion"]
+    known.update(zip(unseen, predicted, strict=True))
+    emotion_probabilities = np.array([known[text] for text in texts])
+    sentiment = sentiment_oof["probabilities"]
+    mapped = emotion_to_sentiment(emotion_probabilities, emotion.classes, SENTIMENT_GROUPS)
+    k = sentiment.shape[1]
+    best = None
+    trials = {}
+    for weight in BLEND_WEIGHTS:
+        z = np.log(np.maximum(weight * sentiment + (1 - weight) * mapped, 1e-6))
+        offsets = tune_offsets(z, y)
+        predicted_labels = (z + offsets).argmax(axis=1)
+        per_file = [
+            _macro_f1(y[sources == s], predicted_labels[sources == s], k)
+            for s in np.unique(sources)
+        ]
+        trials[str(weight)] = [round(f, 4) for f in per_file]
+        if best is None or sum(per_file) > best[0] + 1e-9:
+            best = (sum(per_file), weight, offsets, z, per_file)
+    _, weight, offsets, z, per_file = best
+    temperature = fit_temperature(z + offsets, y)
+    blend = {
+        "weight": weight,
+        "groups": SENTIMENT_GROUPS,
+        "offsets": np.round(offsets, 3).tolist(),
+        "temperature": round(temperature, 4),
+    }
+    # What inference will compute, on the out-of-fold rows.
+    final = blend_sentiment(sentiment, emotion_probabilities, emotion.classes, blend)
+    report = {
+        "cv_macro_f1_by_weight_per_file": trials,
+        "weight": weight,
+        "cv_macro_f1_per_file": [
+            round(_macro_f1(y[sources == s], final.argmax(axis=1)[sources == s], k), 4)
+            for s in np.unique(sources)
+        ],
+    }
+    return blend, report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -476,8 +559,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{plan.task}: missing training file(s): {', '.join(missing)}", file=sys.stderr)
             return 2
     started = time.perf_counter()
-    for task in args.only:
-        artefact = train_plan(plans[task])
+    oof: dict[str, dict] = {}
+    trained: dict[str, Artefact] = {}
+    # Emotion before sentiment, whatever order --only gave: the sentiment blend reads emotion.
+    for task in [name for name in CLASSES if name in args.only]:
+        oof[task] = {}
+        artefact = train_plan(plans[task], oof_out=oof[task])
+        if task == "sentiment" and "emotion" in trained:
+            blend, report = fit_sentiment_blend(
+                oof["sentiment"], oof["emotion"], trained["emotion"]
+            )
+            meta = {**artefact.meta, "blend": blend}
+            meta["report"] = {**meta["report"], "blend": report}
+            meta["method"] += (
+                f"; blended with the emotion model's implied sentiment (weight {blend['weight']}"
+                " on this model), offsets and temperature fitted out of fold"
+            )
+            artefact = Artefact(**{**artefact.__dict__, "meta": meta})
+            print(f"sentiment blend: {report}", file=sys.stderr)
+        elif task == "sentiment":
+            print(
+                "sentiment: no blend with the emotion model (train both together for one)",
+                file=sys.stderr,
+            )
+        trained[task] = artefact
         path = args.out / f"{task}.npz"
         save_artefact(artefact, path)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)

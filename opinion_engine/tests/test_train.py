@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from opinion_engine import train
-from opinion_engine.classify import Scorer, load_artefact, save_artefact, text_inputs
+from opinion_engine.classify import (
+    Scorer,
+    blend_sentiment,
+    load_artefact,
+    save_artefact,
+    text_inputs,
+)
 
 HAPPY = [
     "武汉加油，致敬最美逆行者[心]",
@@ -103,4 +109,67 @@ def test_offsets_raise_macro_f1_on_a_skewed_problem():
     offsets = train.tune_offsets(scores, y)
     assert train._macro_f1(y, (scores + offsets).argmax(1), 2) >= train._macro_f1(
         y, scores.argmax(1), 2
+    )
+
+
+SENTIMENT_OF = {"happy": "positive", "angry": "negative", "neutral": "neutral"}
+
+
+def test_training_both_models_blends_sentiment_with_emotion(tmp_path: Path):
+    texts, labels = tiny_slice()
+    emotion_file, sentiment_file = tmp_path / "emotion.csv", tmp_path / "sentiment.csv"
+    for path, rows in (
+        (emotion_file, zip(texts, labels, strict=True)),
+        (
+            sentiment_file,
+            ((t, SENTIMENT_OF[label]) for t, label in zip(texts, labels, strict=True)),
+        ),
+    ):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "label"])
+            writer.writerows(rows)
+    out = tmp_path / "models"
+    assert train.main(["--only", "emotion", "sentiment", "--emotion", str(emotion_file),
+                       "--sentiment", str(sentiment_file), "--out", str(out)]) == 0  # fmt: skip
+    emotion, sentiment = load_artefact(out / "emotion.npz"), load_artefact(out / "sentiment.npz")
+    blend = sentiment.meta["blend"]
+    assert blend["weight"] in train.BLEND_WEIGHTS and len(blend["offsets"]) == 3
+    assert "blend" in sentiment.meta["report"]
+
+    inputs = text_inputs(["致敬逆行者[心]", "口罩涨价气死了", "新增病例"])
+    both = Scorer([emotion, sentiment]).probabilities(*inputs)["sentiment"]
+    alone = Scorer([sentiment]).probabilities(*inputs)["sentiment"]
+    assert both.sum(axis=1) == pytest.approx(np.ones(3), abs=1e-5)
+    emotion_probabilities = Scorer([emotion]).probabilities(*inputs)["emotion"]
+    expected = blend_sentiment(alone, emotion_probabilities, emotion.classes, blend)
+    assert both == pytest.approx(expected, abs=1e-6)  # applied when both models are loaded
+    assert [sentiment.classes[i] for i in both.argmax(axis=1)] == [
+        "positive",
+        "negative",
+        "neutral",
+    ]
+
+    # Retraining sentiment alone cannot fit a blend, and says so by shipping none.
+    assert train.main(["--only", "sentiment", "--sentiment", str(sentiment_file),
+                       "--out", str(out)]) == 0  # fmt: skip
+    assert "blend" not in load_artefact(out / "sentiment.npz").meta
+
+
+def test_the_sentiment_blend_mixes_in_what_the_emotions_imply():
+    sentiment = np.array([[0.5, 0.3, 0.2]])
+    emotion = np.array([[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # all happy
+    classes = ("happy", "angry", "sad", "fear", "surprise", "neutral")
+    blend = {
+        "weight": 0.5,
+        "groups": train.SENTIMENT_GROUPS,
+        "offsets": [0, 0, 0],
+        "temperature": 1,
+    }
+    assert blend_sentiment(sentiment, emotion, classes, blend) == pytest.approx(
+        np.array([[0.25, 0.15, 0.6]])
+    )
+    surprised = np.array([[0.0, 0.2, 0.0, 0.0, 0.8, 0.0]])  # surprise drops out: all angry
+    assert blend_sentiment(sentiment, surprised, classes, blend) == pytest.approx(
+        np.array([[0.75, 0.15, 0.1]])
     )
