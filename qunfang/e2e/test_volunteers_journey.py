@@ -28,7 +28,8 @@ def test_a_person_signs_up_through_the_qr_page_and_a_cadre_approves_them(
     phone.click(f"text={campaign.title}")
     qr = phone.locator(".qr img")
     expect(qr).to_be_visible()
-    phone.wait_for_function("document.querySelector('.qr img').naturalWidth > 100")
+    qr.evaluate("img => img.decode()")  # resolves once the SVG has loaded and drawn
+    assert qr.evaluate("img => img.naturalWidth") > 100
     svg = phone.request.get(qr.get_attribute("src"))
     assert svg.ok and svg.headers["content-type"] == "image/svg+xml"
     address = phone.locator("#signup-link").inner_text()
