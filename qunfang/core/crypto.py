@@ -9,8 +9,10 @@ var/index.key. The cipher is one class so an SM4-GCM implementation can replace 
 """
 
 import base64
-import hmac
+import binascii
+import hashlib
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -29,7 +31,12 @@ class FieldCipher:
         self.keys = keys
         self.current = current
         self._aead = {version: AESGCM(key) for version, key in keys.items()}
-        self._index_key = index_key
+        # HMAC-SHA256 (RFC 2104) with the keyed inner and outer states computed once: each
+        # index then costs two copies instead of a fresh HMAC set-up (imports index 100,000).
+        block = index_key if len(index_key) <= 64 else hashlib.sha256(index_key).digest()
+        block = block.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def encrypt(self, plaintext: str) -> str:
         if plaintext == "":
@@ -37,6 +44,23 @@ class FieldCipher:
         nonce = os.urandom(12)
         sealed = self._aead[self.current].encrypt(nonce, plaintext.encode("utf-8"), None)
         return f"{self.current}:" + base64.b64encode(nonce + sealed).decode("ascii")
+
+    def encrypt_many(self, plaintexts: Sequence[str]) -> list[str]:
+        """encrypt() of each value, with the random nonces drawn in one call."""
+        aead = self._aead[self.current].encrypt
+        prefix = f"{self.current}:"
+        b64 = binascii.b2a_base64
+        nonces = os.urandom(12 * len(plaintexts))
+        tokens: list[str] = []
+        append = tokens.append
+        for position, plaintext in enumerate(plaintexts):
+            if plaintext == "":
+                append("")
+                continue
+            nonce = nonces[12 * position : 12 * position + 12]
+            sealed = aead(nonce, plaintext.encode("utf-8"), None)
+            append(prefix + b64(nonce + sealed, newline=False).decode("ascii"))
+        return tokens
 
     def decrypt(self, token: str) -> str:
         if token == "":
@@ -53,7 +77,22 @@ class FieldCipher:
 
     def blind_index(self, value: str) -> str:
         """A keyed hash: equal values give equal indexes; the value cannot be recovered."""
-        return hmac.digest(self._index_key, value.encode("utf-8"), "sha256").hex()
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def blind_indexes(self, values: Sequence[str]) -> list[str]:
+        inner_state, outer_state = self._inner, self._outer
+        indexes: list[str] = []
+        for value in values:
+            inner = inner_state.copy()
+            inner.update(value.encode("utf-8"))
+            outer = outer_state.copy()
+            outer.update(inner.digest())
+            indexes.append(outer.hexdigest())
+        return indexes
 
 
 def _parse_keys(raw: str) -> tuple[dict[str, bytes], str]:
@@ -88,9 +127,17 @@ def encrypt(value: str) -> str:
     return cipher().encrypt(value)
 
 
+def encrypt_many(values: Sequence[str]) -> list[str]:
+    return cipher().encrypt_many(values)
+
+
 def decrypt(token: str) -> str:
     return cipher().decrypt(token)
 
 
 def blind_index(value: str) -> str:
     return cipher().blind_index(value)
+
+
+def blind_indexes(values: Sequence[str]) -> list[str]:
+    return cipher().blind_indexes(values)

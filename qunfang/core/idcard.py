@@ -12,6 +12,7 @@ ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 OLD_ID_PATTERN = re.compile(r"^\d{15}$")
 # Project choice (SECURITY.md): mainland mobile numbers 1[3-9] followed by 9 digits.
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_PATTERN = re.compile(r"^0\d{2,3}\d{7,8}$")
 
 
 class InvalidIdNumber(ValueError):
@@ -57,6 +58,28 @@ FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "012345
 
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
+        # The shape nearly every cell of an import has: checked with tables (ledgers of
+        # 100,000 persons). Anything else takes the general path below.
+        if raw[17] == "x":
+            raw = raw[:17] + "X"
+        date = _BIRTH.get(raw[6:14]) or _birth_entry(raw[6:14])
+        birth = date[0]
+        if birth is None:
+            raise InvalidIdNumber("身份证号中的出生日期不存在")
+        if birth > (today or _today()) or birth.year < 1880:
+            raise InvalidIdNumber("身份证号中的出生日期不合理")
+        tail = _TAIL[raw[14:17]]
+        place = _PLACE.get(raw[:6])
+        if place is None:
+            place = sum(map(mul, map(int, raw[:6]), WEIGHTS))
+            if len(_PLACE) < 100_000:
+                _PLACE[raw[:6]] = place
+        if CHECK_CHARS[(place + date[1] + tail[0]) % 11] != raw[17]:
+            raise InvalidIdNumber("身份证号校验位错误，请核对")
+        ident = _new_id(IdNumber)
+        ident.__dict__.update(value=raw, birth_date=birth, sex=tail[1], region_code=raw[:6])
+        return ident
     value = normalise_id_number(raw)
     if not value:
         raise InvalidIdNumber("身份证号为空")
@@ -83,6 +106,30 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     )
 
 
+# Tables for the fast path: the weighted digit sum is split into the place code (6 digits,
+# few distinct), the birth date (8 digits, cached with the date itself) and the last three
+# digits before the check character (1,000 entries, also giving the sex).
+_LAST_CHARS = frozenset("0123456789Xx")
+_TAIL = {
+    f"{n:03d}": (sum(map(mul, map(int, f"{n:03d}"), WEIGHTS[14:])), "M" if n % 2 else "F")
+    for n in range(1000)
+}
+_PLACE: dict[str, int] = {}
+_BIRTH: dict[str, tuple[dt.date | None, int]] = {}
+_new_id = object.__new__
+
+
+def _birth_entry(digits: str) -> tuple[dt.date | None, int]:
+    try:
+        birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        birth = None
+    entry = (birth, sum(map(mul, map(int, digits), WEIGHTS[6:14])))
+    if len(_BIRTH) < 100_000:
+        _BIRTH[digits] = entry
+    return entry
+
+
 def is_valid_id_number(raw: str) -> bool:
     try:
         parse_id_number(raw)
@@ -103,10 +150,12 @@ def normalise_phone(raw: str) -> str:
 def parse_phone(raw: str) -> str:
     """A mobile number, or raise ValueError with a reason in Chinese. Landlines with an area
     code (0356-1234567) are accepted as well: villages still list them."""
+    if len(raw) == 11 and raw[0] == "1" and raw[1] in "3456789" and raw.isascii() and raw.isdigit():
+        return raw  # the usual cell, without the normalising below
     value = normalise_phone(raw)
     if PHONE_PATTERN.match(value):
         return value
-    if re.match(r"^0\d{2,3}\d{7,8}$", value):
+    if LANDLINE_PATTERN.match(value):
         return value
     raise ValueError("联系电话应为11位手机号或带区号的固定电话")
 

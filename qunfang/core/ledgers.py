@@ -6,18 +6,21 @@ AppConfig.ready(). `manage.py import_ledger`, the upload page and the template d
 work for it without further code.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
 from qunfang.core.spreadsheets import (
+    ColumnPlan,
     LedgerSpec,
     ParsedRow,
     RowError,
+    Table,
+    parse_rows,
     parse_table,
     read_table,
 )
@@ -54,6 +57,32 @@ Writer = Callable[[Any, Any, list[ParsedRow], ImportResult], None]
 Exporter = Callable[..., tuple[Sequence[str], Iterable[Sequence[Any]]]]
 
 
+@dataclass
+class ImportStream:
+    """What a streaming writer gets: the file, its column plan, the parsed rows chunk by
+    chunk (parsing the next chunk only when asked), and whether writing is still useful."""
+
+    table: Table
+    plan: ColumnPlan
+    chunks: Iterator[list[ParsedRow]]
+    result: "ImportResult"
+    valid_only: bool
+    parse_errors: list[RowError]
+
+    @property
+    def writing(self) -> bool:
+        """False once the import is bound to be rejected (a bad row and not valid_only):
+        rows are then still checked, for the report, but no longer written."""
+        return self.valid_only or not (self.parse_errors or self.result.errors)
+
+
+# stream(actor, region, stream) does what `write` does while the file is still being parsed
+# (PostgreSQL only), so that the database stores rows while the next ones are parsed. It
+# must report exactly what `write` would for the same rows.
+StreamWriter = Callable[[Any, Any, ImportStream], None]
+STREAM_CHUNK = 5000
+
+
 @dataclass(frozen=True)
 class Ledger:
     spec: LedgerSpec
@@ -61,6 +90,7 @@ class Ledger:
     export: Exporter | None = None
     import_capability: str = "edit_records"
     view_capability: str = "view_ledger"
+    stream: StreamWriter | None = None
 
 
 LEDGERS: dict[str, Ledger] = {}
@@ -88,14 +118,58 @@ def ledger_import(
     """
     ledger = LEDGERS[ledger_name]
     table = read_table(data)
+    if ledger.stream is not None and connection.vendor == "postgresql":
+        return _streamed_import(ledger, actor, region, table, filename, valid_only, request)
     parsed, errors = parse_table(ledger.spec, table)
     result = ImportResult(ledger=ledger_name, rows=len(table.rows), errors=list(errors))
     if errors and not valid_only:
         result.errors.sort(key=lambda e: (e.row, e.column))
         return result
+
+    def write() -> None:
+        ledger.write(actor, region, parsed, result)
+
+    return _store(ledger, actor, region, result, write, filename, valid_only, request)
+
+
+def _streamed_import(
+    ledger: Ledger, actor, region, table: Table, filename: str, valid_only: bool, request
+) -> ImportResult:
+    """ledger_import with parsing and writing interleaved. The outcome is the same as the
+    plain path's: with a bad row and not valid_only, everything is rolled back and, if any
+    cell failed to parse, only the parse errors are reported (the plain path never gets to
+    the writer then)."""
+    plan = ColumnPlan(ledger.spec, table.headers)
+    result = ImportResult(ledger=ledger.spec.name, rows=len(table.rows))
+    parse_errors: list[RowError] = []
+
+    def chunks() -> Iterator[list[ParsedRow]]:
+        for start in range(0, len(table.rows), STREAM_CHUNK):
+            parsed, errors = parse_rows(plan, table.rows[start : start + STREAM_CHUNK])
+            parse_errors.extend(errors)
+            yield parsed
+
+    stream = ImportStream(table, plan, chunks(), result, valid_only, parse_errors)
+
+    def write() -> None:
+        assert ledger.stream is not None
+        ledger.stream(actor, region, stream)
+        for _rest in stream.chunks:  # every row is parsed, for the report, even if not written
+            pass
+        if parse_errors and not valid_only:
+            result.errors = list(parse_errors)
+        else:
+            result.errors = parse_errors + result.errors
+
+    return _store(ledger, actor, region, result, write, filename, valid_only, request)
+
+
+def _store(
+    ledger: Ledger, actor, region, result: ImportResult, write, filename, valid_only, request
+) -> ImportResult:
     try:
         with transaction.atomic():
-            ledger.write(actor, region, parsed, result)
+            write()
             if result.errors and not valid_only:
                 raise ImportRejected(result)
             audit_record(

@@ -91,14 +91,16 @@ def read_table(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_R
         rows = _read_csv(data)
     table_rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
+    append = table_rows.append
+    # Both readers give cells already stripped, so any(cells) is "some cell is not blank".
     for number, cells in rows:
         if headers is None:
-            if any(cell.strip() for cell in cells):
+            if any(cells):
                 headers = [normalise_header(cell) for cell in cells]
             continue
-        if not any(cell.strip() for cell in cells):
+        if not any(cells):
             continue
-        table_rows.append((number, cells))
+        append((number, cells))
         if len(table_rows) > max_rows:
             raise SpreadsheetError(f"数据超过 {max_rows} 行，请拆分后分批导入")
     if headers is None:
@@ -118,9 +120,10 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise SpreadsheetError("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
+    strip = str.strip
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [cell.strip() for cell in cells]
+            yield number, list(map(strip, cells))
     except csv.Error as error:
         raise SpreadsheetError(f"CSV 格式错误：{error}") from None
 
@@ -173,51 +176,123 @@ def normalise_header(text: str) -> str:
     return text
 
 
+class ColumnPlan:
+    """Where each column of a ledger sits in a file's header row; made once per file."""
+
+    def __init__(self, spec: LedgerSpec, headers: Sequence[str]) -> None:
+        positions: dict[str, int] = {}
+        for column in spec.columns:
+            for name in (column.header, *column.aliases):
+                key = normalise_header(name)
+                if key in headers:
+                    positions[column.key] = list(headers).index(key)
+                    break
+        missing = [c.header for c in spec.columns if c.required and c.key not in positions]
+        if missing:
+            raise SpreadsheetError(
+                "缺少必填列：" + "、".join(missing) + "。请使用下载的模板，不要改动表头。"
+            )
+        self.positions = positions
+        # Only the columns present in the file are looked at per row; absent ones are None.
+        self.present = [
+            (c.key, c.header, c.required, c.parse, positions[c.key])
+            for c in spec.columns
+            if c.key in positions
+        ]
+        self.absent_required = [
+            c.header for c in spec.columns if c.required and c.key not in positions
+        ]
+        # Every row's values start from this template (absent columns first, then the present
+        # ones, in the ledger's order) and only non-blank cells are written into it.
+        self.template = {c.key: None for c in spec.columns if c.key not in positions}
+        self.template.update((key, None) for key, *_rest in self.present)
+        self.width = max((index for *_rest, index in self.present), default=-1) + 1
+        # Parsed cells by text, per column, for the values a ledger repeats (sex, relation,
+        # village, dates, household numbers); see _remember.
+        self.memo: dict[str, dict[str, Any]] = {key: {} for key, *_rest in self.present}
+
+    def position(self, key: str) -> int | None:
+        return self.positions.get(key)
+
+
+# Results that are safe to hand to several rows; anything else (a list) is parsed per row.
+_SHAREABLE = frozenset(
+    {str, int, float, bool, Decimal, dt.date, dt.datetime, type(None), tuple, frozenset}
+)
+_MEMO_LIMIT = 5000
+
+
+class _Refused:
+    """A parser's refusal, remembered like a value."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_SHAREABLE = _SHAREABLE | {_Refused}
+
+
 def parse_table(spec: LedgerSpec, table: Table) -> tuple[list[ParsedRow], list[RowError]]:
     """Apply the ledger's columns to every row; collect every error instead of stopping."""
-    positions: dict[str, int] = {}
-    for column in spec.columns:
-        for name in (column.header, *column.aliases):
-            key = normalise_header(name)
-            if key in table.headers:
-                positions[column.key] = table.headers.index(key)
-                break
-    missing = [c.header for c in spec.columns if c.required and c.key not in positions]
-    if missing:
-        raise SpreadsheetError(
-            "缺少必填列：" + "、".join(missing) + "。请使用下载的模板，不要改动表头。"
-        )
+    return parse_rows(ColumnPlan(spec, table.headers), table.rows)
+
+
+def parse_rows(
+    plan: ColumnPlan, rows: Sequence[tuple[int, list[str]]]
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """parse_table for some rows of a file, with a plan made once (imports parse in chunks).
+
+    Parsers are pure functions of the cell text, so a text seen before in the same column is
+    not parsed again: the result (or the refusal) is remembered, up to _MEMO_LIMIT distinct
+    texts per column, and only when the result is immutable (a list is parsed per row).
+    """
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
-    # Only the columns present in the file are looked at per row; absent ones are None.
-    present = [
-        (c.key, c.header, c.required, c.parse, positions[c.key])
-        for c in spec.columns
-        if c.key in positions
-    ]
-    absent_required = [c.header for c in spec.columns if c.required and c.key not in positions]
-    blank = {c.key: None for c in spec.columns if c.key not in positions}
-    for number, cells in table.rows:
-        values = dict(blank)
-        row_errors: list[RowError] = [
-            RowError(number, header, "必填，不能为空") for header in absent_required
-        ]
-        width = len(cells)
-        for key, header, required, parse, index in present:
-            text = cells[index].strip() if index < width else ""
+    present = [(*column, plan.memo[column[0]]) for column in plan.present]
+    absent_required = plan.absent_required
+    template = plan.template
+    needed = plan.width
+    keep = parsed.append
+    for number, cells in rows:
+        values = template.copy()
+        row_errors: list[RowError] | None = None
+        if absent_required:
+            row_errors = [RowError(number, header, "必填，不能为空") for header in absent_required]
+        if len(cells) < needed:
+            cells = cells + [""] * (needed - len(cells))
+        for key, header, required, parse, index, memo in present:
+            text = cells[index]
+            if text:
+                text = text.strip()
             if not text:
                 if required:
+                    if row_errors is None:
+                        row_errors = []
                     row_errors.append(RowError(number, header, "必填，不能为空"))
-                values[key] = None
                 continue
-            try:
-                values[key] = parse(text) if parse else text
-            except ValueError as error:
-                row_errors.append(RowError(number, header, str(error)))
+            if parse is None:
+                values[key] = text
+                continue
+            value = memo.get(text, memo)
+            if value is memo:
+                try:
+                    value = parse(text)
+                except ValueError as error:
+                    value = _Refused(str(error))
+                if type(value) in _SHAREABLE and len(memo) < _MEMO_LIMIT:
+                    memo[text] = value
+            if type(value) is _Refused:
+                if row_errors is None:
+                    row_errors = []
+                row_errors.append(RowError(number, header, value.message))
+            else:
+                values[key] = value
         if row_errors:
             errors.extend(row_errors)
         else:
-            parsed.append(ParsedRow(row=number, values=values))
+            keep(ParsedRow(number, values))
     return parsed, errors
 
 

@@ -29,7 +29,12 @@ class ResidentsConfig(AppConfig):
         from qunfang.residents import ledgers
 
         register_ledger(
-            Ledger(spec=ledgers.PERSONS, write=ledgers.write_persons, export=ledgers.export_persons)
+            Ledger(
+                spec=ledgers.PERSONS,
+                write=ledgers.write_persons,
+                export=ledgers.export_persons,
+                stream=ledgers.stream_persons,
+            )
         )
         register_ledger(
             Ledger(spec=ledgers.ROSTER, write=ledgers.write_roster, export=ledgers.export_roster)
