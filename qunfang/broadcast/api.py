@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -55,6 +57,35 @@ class MonitorTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+class MonitorTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "qunfang.broadcast.api.MonitorTokenAuthentication"
+    name = "monitorToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Token <监测密钥>（manage.py broadcast_token 签发）",
+        }
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    terminal = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class HeartbeatBatchSerializer(serializers.Serializer):
+    heartbeats = HeartbeatSerializer(many=True)
+
+
+class HeartbeatResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    terminals = serializers.IntegerField()
+    recovered = serializers.ListField(child=serializers.CharField())
+    silenced = serializers.ListField(child=serializers.CharField())
+
+
 class CanRunLoudspeakers(IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and has_capability_anywhere(
@@ -85,6 +116,7 @@ class HeartbeatIngestApi(ScopedAPIMixin, APIView):
     authentication_classes = [MonitorTokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [CanRunLoudspeakers]
 
+    @extend_schema(request=HeartbeatBatchSerializer, responses={200: HeartbeatResultSerializer})
     def post(self, request):
         try:
             payload = request.data
