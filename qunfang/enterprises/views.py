@@ -103,6 +103,12 @@ def _picked(form: Form, field: str, queryset):
         raise Http404 from None
 
 
+def _search_text(request: HttpRequest, limit: int) -> str:
+    """The search box's text without control characters (PostgreSQL refuses NUL in text)."""
+    raw = request.GET.get("q", "")
+    return "".join(char for char in raw if char.isprintable()).strip()[:limit]
+
+
 def _page(request: HttpRequest, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -153,7 +159,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     resumption = request.GET.get("resumption", "")
     if resumption not in Enterprise.Resumption.values:
         resumption = ""
-    query = request.GET.get("q", "").strip()[:50]
+    query = _search_text(request, 50)
     enterprises = selectors.enterprise_list(
         request.user, region=region, resumption=resumption, query=query
     )
@@ -695,7 +701,7 @@ def jobs_fair(request: HttpRequest, pk: int) -> HttpResponse:
     if not hit(request, BROWSE_LIMIT):
         return _too_many(request)
     fair = _public_fair(pk)
-    query = request.GET.get("q", "").strip()[:30]
+    query = _search_text(request, 30)
     positions = selectors.public_positions(fair, query=query)
     page = _page(request, positions)
     return render(

@@ -343,3 +343,6 @@ def test_search_and_paging_parameters_never_break_the_public_page(cast, fairs):
         assert client.get(url + query).status_code == 200, query
     assert "铸造工" in client.get(url + "?q=铸造").content.decode()
     assert "铸造工" not in client.get(url + "?q=会计").content.decode()
+    assert "铸造工" in client.get(url + "?q=铸%00造%0A").content.decode()
+    staff = client_for(cast.hq).get(reverse("enterprises:list") + "?q=%00南村&resumption=%00")
+    assert staff.status_code == 200 and "南村铸造" in staff.content.decode()
