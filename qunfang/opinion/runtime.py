@@ -9,7 +9,7 @@ may run two ingests at once.
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
@@ -17,6 +17,7 @@ from opinion_engine.cluster import EventClusterer, post_keywords
 from opinion_engine.dedup import Deduplicator
 from opinion_engine.engine import Engine
 from opinion_engine.types import Debunk as EngineDebunk
+from opinion_engine.types import Post as EnginePost
 from opinion_engine.types import Scheme as EngineScheme
 from qunfang.opinion.models import Debunk, Scheme
 from qunfang.org.models import Region
@@ -28,6 +29,10 @@ class Runtime:
     engine: Engine
     clusterer: EventClusterer
     region_ids: dict[str, int]
+    # Clusterer key → posts filed under it by this process, and → its Event row once it has
+    # one, so that most batches touch no event rows beyond their own posts.
+    event_sizes: dict[str, int] = field(default_factory=dict)
+    event_ids: dict[str, int] = field(default_factory=dict)
 
 
 _lock = threading.RLock()
@@ -100,11 +105,16 @@ def _build(version: tuple, previous: Runtime | None) -> Runtime:
                 if isinstance(old, Deduplicator):
                     engine.stages[index] = old
     post_keywords("泽州县疫情防控")  # load the segmenter's dictionary now, not on a post
+    # The first batch must not pay for loading MinHash's library: warm a throw-away index.
+    Deduplicator()(EnginePost(source="warm-up", external_id="0", text="泽州县疫情防控"))
+
     return Runtime(
         version=version,
         engine=engine,
         clusterer=previous.clusterer if previous is not None else EventClusterer(),
         region_ids={code: pk for code, _, pk in regions},
+        event_sizes=previous.event_sizes if previous is not None else {},
+        event_ids=previous.event_ids if previous is not None else {},
     )
 
 

@@ -54,6 +54,9 @@ def push(source: Source, *texts: str, at: dt.datetime | None = None, ids=None):
     at = at or timezone.now() - dt.timedelta(minutes=1)
     ids = ids or [f"p{next(_ids)}" for _ in texts]
     items = ingest.validate_items(
-        [{"id": i, "text": t, "published_at": at.isoformat()} for i, t in zip(ids, texts)]
+        [
+            {"id": i, "text": t, "published_at": at.isoformat()}
+            for i, t in zip(ids, texts, strict=True)
+        ]
     )
     return ingest.ingest_posts(source, items)
