@@ -138,9 +138,11 @@ class ProcurementForm(PickerForm):
 
 
 class TransferForm(PickerForm):
-    source = _picker(_("调出仓库（外地车队不选）"), required=False)
+    # Not "source"/"target": a control named "target" shadows the form's own target property
+    # and the browser would submit into a new window.
+    from_depot = _picker(_("调出仓库（外地车队不选）"), required=False)
     origin = forms.CharField(label=_("起运地（外地车队填写）"), max_length=100, required=False)
-    target = _picker(_("调入仓库"))
+    to_depot = _picker(_("调入仓库"))
     leader_name = forms.CharField(label=_("运输领队"), max_length=50, required=False)
     leader_phone = forms.CharField(
         label=_("领队电话"),

@@ -127,7 +127,9 @@ def _document_page(request, *, form, formset, title, kind, line_errors=()) -> Ht
     )
 
 
-def _save_document(request, form, formset, store) -> tuple[Movement | None, list[str]]:
+def _save_document(
+    request, form, formset, store, *, renames: dict[str, str] | None = None
+) -> tuple[Movement | None, list[str]]:
     """Run `store(data, lines)` when the form and its lines parse; service errors go to the
     form (header fields) and to the list above the lines."""
     if not (form.is_valid() and formset.is_valid()):
@@ -138,7 +140,8 @@ def _save_document(request, form, formset, store) -> tuple[Movement | None, list
     except ValidationError as error:
         line_errors = _line_errors(formset, error)
         if hasattr(error, "error_dict"):
-            rest = {k: v for k, v in error.message_dict.items() if k != "lines"}
+            renames = renames or {}
+            rest = {renames.get(k, k): v for k, v in error.message_dict.items() if k != "lines"}
             if rest:
                 _attach(form, ValidationError(rest))
         else:
@@ -490,8 +493,8 @@ def procurement_create(request: HttpRequest) -> HttpResponse:
 def transfer_create(request: HttpRequest) -> HttpResponse:
     region = _reading_region(request)
     options = {
-        "source": _depot_options(request.user, region),
-        "target": [
+        "from_depot": _depot_options(request.user, region),
+        "to_depot": [
             (d.pk, f"{d.name}（{d.region.display_name}）")
             for d in selectors.transfer_targets(request.user)
         ],
@@ -501,18 +504,18 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"occurred_on": timezone.localdate()}
         if request.GET.get("source", "").isdigit():
-            initial["source"] = int(request.GET["source"])
+            initial["from_depot"] = int(request.GET["source"])
         form = TransferForm(options=options, initial=initial)
         formset = LineFormSet(prefix="lines", options=lines_options)
         return _document_page(request, form=form, formset=formset, title=title, kind="transfer")
     form = TransferForm(request.POST, options=options)
     formset = LineFormSet(request.POST, prefix="lines", options=lines_options)
-    source = _picked(form, "source", Depot.objects.select_related("region"), request.user)
+    source = _picked(form, "from_depot", Depot.objects.select_related("region"), request.user)
     if source is not None:
         _require_manage(request.user, source.region)
     # The target is resolved without the scope: the service answers an out-of-scope depot with
     # a message (the same one as for a missing depot) and writes nothing.
-    target_pk = form.cleaned_data.get("target") if form.is_valid() else None
+    target_pk = form.cleaned_data.get("to_depot") if form.is_valid() else None
     target = Depot.objects.select_related("region").filter(pk=target_pk).first()
     if source is None and target is not None and scope_for(request.user).covers(target.region.code):
         _require_manage(request.user, target.region)
@@ -535,7 +538,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     movement = None
     line_errors: list[str] = []
     if target is None and form.is_valid():
-        form.add_error("target", _(services.TARGET_OUT_OF_SCOPE))
+        form.add_error("to_depot", _(services.TARGET_OUT_OF_SCOPE))
     else:
         movement, line_errors = _save_document(request, form, formset, store)
     if movement is not None:

@@ -208,7 +208,7 @@ def test_a_convoy_is_sent_received_and_not_received_twice(cast, items, depots):
         with_lines(
             {
                 "origin": "浙江省义乌市",
-                "target": depots.district.pk,
+                "to_depot": depots.district.pk,
                 "leader_name": "李振华",
                 "leader_phone": "13903561234",
                 "occurred_on": days_ago(1).isoformat(),
@@ -241,8 +241,8 @@ def test_a_transfer_to_another_towns_depot_gets_a_message_and_writes_nothing(cas
         reverse("supplies:transfer_create"),
         with_lines(
             {
-                "source": stocked.town.pk,
-                "target": stocked.foreign.pk,
+                "from_depot": stocked.town.pk,
+                "to_depot": stocked.foreign.pk,
                 "occurred_on": days_ago(0).isoformat(),
             },
             {"item": items.mask.pk, "quantity": "10"},
@@ -253,7 +253,11 @@ def test_a_transfer_to_another_towns_depot_gets_a_message_and_writes_nothing(cas
     missing = client_for(cast.town_cadre).post(
         reverse("supplies:transfer_create"),
         with_lines(
-            {"source": stocked.town.pk, "target": 999_999, "occurred_on": days_ago(0).isoformat()},
+            {
+                "from_depot": stocked.town.pk,
+                "to_depot": 999_999,
+                "occurred_on": days_ago(0).isoformat(),
+            },
             {"item": items.mask.pk, "quantity": "10"},
         ),
     )
