@@ -83,17 +83,35 @@ def _triggers() -> ahocorasick.Automaton:
             kinds.setdefault(word, set()).add(kind)
     automaton = ahocorasick.Automaton()
     for word, found in kinds.items():
-        automaton.add_word(word, frozenset(found))
+        automaton.add_word(word, (word, frozenset(found)))
     automaton.make_automaton()
     return automaton
 
 
+def scan_lexicons(text: str) -> tuple[set[str], list[str]]:
+    """The lexicons (`_LEXICONS` keys) with at least one word in `text`, and the epidemic
+    words found, as `find_words(text, EPIDEMIC, negatable=False)` finds them (leftmost, the
+    longest at each start, not overlapping), from one automaton pass."""
+    found: set[str] = set()
+    longest: dict[int, str] = {}  # start → the longest epidemic word starting there
+    for end, (word, kinds) in _triggers().iter(text):
+        found |= kinds
+        if "epidemic" in kinds:
+            start = end - len(word) + 1
+            if len(word) > len(longest.get(start, "")):
+                longest[start] = word
+    epidemic = []
+    position = 0
+    for start in sorted(longest):
+        if start >= position:
+            epidemic.append(longest[start])
+            position = start + len(longest[start])
+    return found, epidemic
+
+
 def present_lexicons(text: str) -> set[str]:
     """The lexicons (`_LEXICONS` keys) with at least one word somewhere in `text`."""
-    found: set[str] = set()
-    for _, kinds in _triggers().iter(text):
-        found |= kinds
-    return found
+    return scan_lexicons(text)[0]
 
 
 def level_for(score: float) -> str:
@@ -205,7 +223,7 @@ class RiskScorer(Stage):
         self._rumour(post, text, add, reasons)
         # Each check needs at least one of its lexicon's words in the text (a sentence or a
         # blanked copy holds no word the whole text lacks), so the others are skipped.
-        present = present_lexicons(text)
+        present, epidemic_words = scan_lexicons(text)
         if "gathering" in present:
             self._gathering(text, add)
         if "inciting" in present:
@@ -227,11 +245,6 @@ class RiskScorer(Stage):
                 )
             )
 
-        epidemic_words = (
-            [h.word for h in find_words(text, lexicons.EPIDEMIC, negatable=False)]
-            if "epidemic" in present
-            else []
-        )
         if epidemic_words or any(c == "epidemic" for _, c in scheme_categories):
             post.epidemic = True
         if post.epidemic:

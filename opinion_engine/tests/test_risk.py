@@ -248,3 +248,23 @@ def test_the_score_is_capped_at_100():
 )
 def test_levels_follow_the_documented_thresholds(value, level):
     assert level_for(value) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新冠肺炎新型肺炎冠状病毒确诊病例",
+        "新型冠状病毒感染的肺炎疫情防控，无症状感染者隔离",
+        "核酸核酸检测健康码方舱疫区疫苗",
+        "今天天气很好",
+        "",
+    ],
+)
+def test_one_automaton_pass_finds_the_epidemic_words_the_regex_finds(text):
+    from opinion_engine import lexicons
+    from opinion_engine.risk import find_words, scan_lexicons
+
+    expected = [h.word for h in find_words(text, lexicons.EPIDEMIC, negatable=False)]
+    present, found = scan_lexicons(text)
+    assert found == expected
+    assert ("epidemic" in present) == bool(expected)
