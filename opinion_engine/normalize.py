@@ -23,6 +23,7 @@ EMOJI = re.compile(
     "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\U00002300-\U000023ff"
     "\u2b50\u2b55\u203c\u2049\u3030\u303d]"
 )
+_WWW = re.compile(r"www\.", re.I)
 SPACES = re.compile(r"\s+")
 # Runs of "?" are what emoji became in exports that lost them; they carry no meaning.
 LOST_EMOJI = re.compile(r"\?{2,}")
@@ -83,7 +84,8 @@ def normalize_text(text: str) -> tuple[str, dict[str, list[str]]]:
     # Each pattern is scanned only when the character it cannot match without is there: most
     # posts have no URL, mention, topic or emoticon, and a test for a character costs far less
     # than a regex scan.
-    if "/" in text or "." in text:  # every URL has one: "://", "www." or ".cn/"
+    # Every URL has "/" ("://", ".cn/…") or "www."; most "." in posts are "..." or numbers.
+    if "/" in text or ("." in text and _WWW.search(text)):
         urls = URL.findall(text)
         if urls:
             features["urls"] = urls
