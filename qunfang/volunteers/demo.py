@@ -184,7 +184,7 @@ def seed(ctx: DemoContext) -> None:
     _link_demo_volunteer(ctx, cadre, volunteers)
     shifts = _week_of_shifts(cadre, villages, today)
     _rounds(cadre, villages, squad, volunteers, today)
-    _angels(cadre, district, villages, volunteers, today)
+    _angels(cadre, town, villages, volunteers, today)
     ctx.say(
         f"志愿服务：志愿者 {len(volunteers)} 人，小分队 {len(teams) + 1} 支，"
         f"班次 {shifts} 个（近一周），消杀、守护天使行动演示数据已生成"
@@ -313,11 +313,11 @@ def _rounds(cadre, villages, squad, volunteers, today: dt.date) -> None:
         )
 
 
-def _angels(cadre, district, villages, volunteers, today: dt.date) -> None:
+def _angels(cadre, town, villages, volunteers, today: dt.date) -> None:
     enterprises = [
         services.enterprise_register(
             actor=cadre,
-            region=district,
+            region=town,
             name=name,
             offers=offers,
             contact_name="联络员",

@@ -13,6 +13,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from qunfang.org.access import scoped, subtree_q
@@ -254,7 +255,14 @@ def round_list(
         rounds = rounds.filter(overdue_round_q(today))
     if day is not None:
         rounds = rounds.filter(scheduled_on=day)
-    return rounds.select_related("region", "squad").order_by("scheduled_on", "place", "id")
+    # Rounds still to do come first (overdue at the top), then the done ones.
+    return (
+        rounds.annotate(
+            is_done=ExpressionWrapper(Q(done_at__isnull=False), output_field=BooleanField())
+        )
+        .select_related("region", "squad")
+        .order_by("is_done", "scheduled_on", "place", "id")
+    )
 
 
 def squad_choices(user, *, region: Region) -> QuerySet:
@@ -326,5 +334,12 @@ def village_choices(user, *, region: Region) -> QuerySet:
 
 
 def shift_region_choices(user, *, region: Region) -> QuerySet:
-    """Where a shift can be: the region on screen and everything below it in scope."""
-    return _in_region(Region.objects.all(), user, region, "code").order_by("code")
+    """Where a shift, team or round can be: the region on screen and two levels below it in
+    scope (a town offers its villages and grids; a city user switches to a county first, so
+    that a picker never lists thousands of villages)."""
+    return (
+        _in_region(Region.objects.all(), user, region, "code")
+        .annotate(code_length=Length("code"))
+        .filter(code_length__lte=len(region.code) + 6)
+        .order_by("code")
+    )
