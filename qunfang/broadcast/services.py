@@ -50,6 +50,9 @@ SCHEDULE_DUPLICATE = gettext_noop("播出时间 {value} 重复了。")
 END_BEFORE_START = gettext_noop("结束日期不能早于开始日期。")
 KIND_INVALID = gettext_noop("请选择故障类别。")
 TERMINAL_DISABLED = gettext_noop("该终端已停用，不能上报故障。")
+TERMINAL_ALREADY_DISABLED = gettext_noop("该终端已经停用。")
+TERMINAL_ALREADY_IN_SERVICE = gettext_noop("该终端正在使用中。")
+TERMINAL_HAS_OPEN_FAULT = gettext_noop("该终端还有未修复的故障，请先修复或关闭工单再停用。")
 FAULT_ALREADY_OPEN = gettext_noop("该喇叭已于 {date} 报过故障，正在处理中，无需重复上报。")
 BEATS_EMPTY = gettext_noop("没有收到心跳数据。")
 BEAT_CODE_MISSING = gettext_noop("第 {row} 条心跳缺少终端编号。")
@@ -169,6 +172,28 @@ def terminal_register(
         installed_on=installed_on,
     )
     _audit(actor, AuditEvent.Action.CREATE, terminal, region.code)
+    return terminal
+
+
+@transaction.atomic
+def terminal_set_in_service(*, actor, terminal: Terminal, in_service: bool) -> Terminal:
+    """Take a terminal out of service (dismantled, village merged…) or put it back. A disabled
+    terminal is left out of the online rate, the uptime and the sweep."""
+    _require(can_repair(actor, terminal.region.code))
+    terminal = Terminal.objects.select_for_update().get(pk=terminal.pk)
+    disabled = terminal.status == Terminal.Status.DISABLED
+    if in_service and not disabled:
+        raise ValidationError(_(TERMINAL_ALREADY_IN_SERVICE))
+    if not in_service and disabled:
+        raise ValidationError(_(TERMINAL_ALREADY_DISABLED))
+    if not in_service and _open_fault(terminal) is not None:
+        raise ValidationError(_(TERMINAL_HAS_OPEN_FAULT))
+    terminal.status = Terminal.Status.ONLINE if in_service else Terminal.Status.DISABLED
+    if in_service and terminal.monitored:
+        # Judged from now on: a heartbeat older than the outage would silence it at once.
+        terminal.last_heartbeat_at = timezone.now()
+    terminal.save(update_fields=["status", "last_heartbeat_at", "updated_at"])
+    _audit(actor, AuditEvent.Action.UPDATE, terminal, terminal.region.code, status=terminal.status)
     return terminal
 
 

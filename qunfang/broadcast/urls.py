@@ -9,6 +9,7 @@ urlpatterns = [
     path("terminals/", views.terminal_list, name="terminals"),
     path("terminals/new/", views.terminal_create, name="terminal_create"),
     path("terminals/<int:pk>/", views.terminal_detail, name="terminal"),
+    path("terminals/<int:pk>/service/", views.terminal_service, name="terminal_service"),
     path("terminals/<int:pk>/report/", views.report_terminal, name="report_terminal"),
     path("report/", views.report, name="report"),
     path("faults/", views.fault_list, name="faults"),

@@ -170,8 +170,26 @@ def terminal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "terminal": terminal,
             "faults": terminal.faults.select_related("order").order_by("-reported_at")[:50],
+            "can_repair": services.can_repair(request.user, terminal.region.code),
         },
     )
+
+
+@require_POST
+@login_required
+def terminal_service(request: HttpRequest, pk: int) -> HttpResponse:
+    terminal = access_object(Terminal.objects.select_related("region"), request.user, pk=pk)
+    _require_repair(request.user, terminal.region)
+    in_service = request.POST.get("in_service") == "1"
+    try:
+        services.terminal_set_in_service(
+            actor=request.user, terminal=terminal, in_service=in_service
+        )
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("已恢复使用。") if in_service else _("已停用。"))
+    return redirect("broadcast:terminal", pk=terminal.pk)
 
 
 # --- the cadre's phone page: "this loudspeaker is silent" -----------------------------------

@@ -282,3 +282,30 @@ def test_a_repair_cannot_predate_its_report(cast, orders, faults):
 def test_a_new_terminal_has_no_faults(cast):
     terminal = register(cast.superuser, cast.village, "NEW-1")
     assert terminal.faults.count() == 0
+
+
+def test_a_terminal_with_an_open_fault_cannot_be_taken_out_of_service(cast, terminals, faults):
+    with pytest.raises(ValidationError) as raised:
+        services.terminal_set_in_service(actor=cast.dept, terminal=terminals.own, in_service=False)
+    assert raised.value.messages == ["该终端还有未修复的故障，请先修复或关闭工单再停用。"]
+    assert statuses(terminals.own) == ["fault"]
+
+
+def test_a_disabled_terminal_is_left_out_and_comes_back_online(cast):
+    terminal = register(cast.superuser, cast.village, "NC-200-07")
+    services.terminal_set_in_service(actor=cast.town_cadre, terminal=terminal, in_service=False)
+    assert statuses(terminal) == ["disabled"]
+    with pytest.raises(ValidationError):
+        services.terminal_set_in_service(actor=cast.town_cadre, terminal=terminal, in_service=False)
+    with pytest.raises(ValidationError) as raised:
+        services.fault_report(actor=cast.village_cadre, terminal=terminal, kind="silent")
+    assert raised.value.messages == ["该终端已停用，不能上报故障。"]
+    Terminal.objects.filter(pk=terminal.pk).update(last_heartbeat_at=ago(days=30))
+    assert services.terminals_sweep() == []
+    with pytest.raises(PermissionDenied):
+        services.terminal_set_in_service(
+            actor=cast.village_cadre, terminal=terminal, in_service=True
+        )
+    services.terminal_set_in_service(actor=cast.town_cadre, terminal=terminal, in_service=True)
+    assert statuses(terminal) == ["online"]
+    assert services.terminals_sweep() == []  # judged from the moment it came back

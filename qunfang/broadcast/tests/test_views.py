@@ -52,6 +52,7 @@ def test_repair_pages_render_for_repairers(cast, persona):
 def test_a_village_cadre_may_report_but_not_repair(cast, orders):
     urls = [reverse(name) for name in REPAIR_PAGES]
     urls += [
+        reverse("broadcast:terminal_service", args=[orders.own.fault.terminal_id]),
         reverse("broadcast:dispatch", args=[orders.own.fault_id]),
         reverse("broadcast:arrive", args=[orders.own.pk]),
         reverse("broadcast:close", args=[orders.own.pk]),
@@ -71,6 +72,7 @@ def test_everyone_else_is_refused_every_page(cast, orders, persona):
         reverse("broadcast:fault", args=[orders.own.fault_id]),
         reverse("broadcast:terminal", args=[orders.own.fault.terminal_id]),
         reverse("broadcast:report_terminal", args=[orders.own.fault.terminal_id]),
+        reverse("broadcast:terminal_service", args=[orders.own.fault.terminal_id]),
         reverse("broadcast:dispatch", args=[orders.own.fault_id]),
         reverse("broadcast:arrive", args=[orders.own.pk]),
         reverse("broadcast:close", args=[orders.own.pk]),
@@ -96,6 +98,7 @@ def test_objects_of_a_sibling_village_are_a_404(cast, orders):
     assert_urls_refused(cast.village_cadre, urls, unchanged=[sibling, sibling.fault])
     foreign = orders.foreign
     urls = [
+        reverse("broadcast:terminal_service", args=[foreign.fault.terminal_id]),
         reverse("broadcast:dispatch", args=[foreign.fault_id]),
         reverse("broadcast:arrive", args=[foreign.pk]),
         reverse("broadcast:close", args=[foreign.pk]),
@@ -222,3 +225,15 @@ def test_the_sweep_command_reports_what_it_silenced(cast, terminals):
     assert "失联：NC-200-01" in out.getvalue()
     assert "新增失联终端 1 个" in out.getvalue()
     assert Terminal.objects.get(pk=terminals.own.pk).status == "silent"
+
+
+def test_a_repairer_takes_a_terminal_out_of_service_on_its_page(cast, terminals):
+    client = client_for(cast.town_cadre)
+    url = reverse("broadcast:terminal_service", args=[terminals.own.pk])
+    page = client.post(url, {"in_service": "0"}, follow=True)
+    assert "已停用。" in body(page) and "恢复使用" in body(page)
+    assert Terminal.objects.get(pk=terminals.own.pk).status == "disabled"
+    page = client.post(url, {"in_service": "0"}, follow=True)
+    assert "该终端已经停用。" in body(page)
+    client.post(url, {"in_service": "1"})
+    assert Terminal.objects.get(pk=terminals.own.pk).status == "online"
