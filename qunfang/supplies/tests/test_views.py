@@ -445,3 +445,62 @@ def test_the_donation_template_has_the_columns(cast, items):
         "*物资名称",
         "*数量",
     ]
+
+
+def test_a_purchase_is_entered_with_its_prices(cast, items, depots):
+    response = client_for(cast.hq).post(
+        reverse("supplies:procurement_create"),
+        with_lines(
+            {
+                "depot": depots.district.pk,
+                "supplier": "晋城市医药有限公司",
+                "occurred_on": days_ago(1),
+            },
+            {"item": items.lamp.pk, "quantity": "10", "unit_price": "380.00"},
+        ),
+    )
+    assert response.status_code == 302
+    movement = Movement.objects.get(kind=Movement.Kind.PROCUREMENT)
+    assert str(movement.lines.get().unit_price) == "380.00"
+    detail = body(client_for(cast.hq).get(reverse("supplies:movement", args=[movement.pk])))
+    assert "晋城市医药有限公司" in detail and "380.00" in detail
+
+
+def test_a_household_is_given_supplies_and_shown_without_its_members_ids(cast, items, stocked):
+    home = add_household(cast.village, "0009")
+    add_person(home, "李四", dt.date(1975, 1, 9), id_number="11010519491231002X")
+    client = client_for(cast.village_cadre)
+    response = client.post(
+        reverse("supplies:distribution_create"),
+        with_lines(
+            {
+                "depot": stocked.village.pk,
+                "recipient_kind": "household",
+                "household": home.pk,
+                "occurred_on": days_ago(0).isoformat(),
+            },
+            {"item": items.disinfectant.pk, "quantity": "1.5"},
+        ),
+    )
+    assert response.status_code == 302
+    movement = Movement.objects.get(kind=Movement.Kind.DISTRIBUTION)
+    assert movement.household == home
+    detail = body(client.get(reverse("supplies:movement", args=[movement.pk])))
+    assert "0009" in detail and "11010519491231002X" not in detail
+
+
+def test_the_expiry_page_flags_expired_and_near_expiry_lots(cast, items, depots):
+    donate(cast.superuser, depots.village, (items.disinfectant, 5, "GONE", days_ago(2)), days=30)
+    donate(cast.superuser, depots.village, (items.disinfectant, 6, "SOON", days_ago(-9)))
+    text = body(client_for(cast.village_cadre).get(reverse("supplies:expiry")))
+    assert "GONE" in text and "已过期" in text
+    assert "SOON" in text and "临期（剩9天）" in text
+    depot = body(
+        client_for(cast.village_cadre).get(reverse("supplies:depot", args=[depots.village.pk]))
+    )
+    assert "批次与有效期" in depot and "SOON" in depot
+
+
+def test_the_menu_offers_supplies_only_to_those_who_manage_them(cast):
+    assert "物资总览" in body(client_for(cast.village_cadre).get("/"))
+    assert "物资总览" not in body(client_for(cast.grid_worker).get("/"))
