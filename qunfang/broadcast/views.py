@@ -131,7 +131,11 @@ def terminal_list(request: HttpRequest) -> HttpResponse:
 
 def _village_choices(user, region: Region) -> list[tuple[str, str]]:
     villages = scoped(Region.objects.filter(subtree_q(region.code), level=Level.VILLAGE), user)
-    return [(v.code, v.display_name) for v in villages.order_by("code")]
+    # Above a town, the town's name tells apart villages of the same name.
+    return [
+        (v.code, v.display_name if v.parent_id == region.pk else f"{v.parent} · {v.display_name}")
+        for v in villages.select_related("parent").order_by("code")
+    ]
 
 
 @require_http_methods(["GET", "POST"])
