@@ -257,8 +257,15 @@ def _store_lines(movement: Movement, lines: Sequence[LineInput]) -> list[Movemen
     )
 
 
-def _post(movement: Movement, depot: Depot, lines: Sequence[LineInput], sign: int) -> None:
-    """Write the ledger entries of `lines` at `depot`: +1 in, -1 out."""
+def _post(
+    movement: Movement,
+    depot: Depot,
+    lines: Sequence[LineInput],
+    sign: int,
+    on: dt.date | None = None,
+) -> None:
+    """Write the ledger entries of `lines` at `depot`: +1 in, -1 out, dated `on` (the
+    movement's date unless given: a convoy enters stock on the day it arrives)."""
     StockEntry.objects.bulk_create(
         [
             StockEntry(
@@ -268,7 +275,7 @@ def _post(movement: Movement, depot: Depot, lines: Sequence[LineInput], sign: in
                 lot_no=line.lot_no,
                 expires_on=line.expires_on,
                 quantity=sign * Decimal(line.quantity),
-                occurred_on=movement.occurred_on,
+                occurred_on=on or movement.occurred_on,
             )
             for line in lines
         ]
@@ -577,7 +584,7 @@ def transfer_receive(
         )
         for line in movement.lines.select_related("item")
     ]
-    _post(movement, movement.target, lines, +1)
+    _post(movement, movement.target, lines, +1, on=timezone.localdate(arrived_at))
     _audit(actor, movement, AuditEvent.Action.UPDATE, {"received": arrived_at.isoformat()})
     return movement
 

@@ -2,12 +2,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from qunfang.relief.tests.conftest import add_household, add_person
 from qunfang.residents.models import Relation
 from qunfang.supplies import services, stats
 from qunfang.supplies.models import Movement
 from qunfang.supplies.tests.conftest import days_ago, donate, line
+
+
+def evening(days: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(days_ago(days), dt.time(20)))
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def flows(cast, items, depots):
             line(items.disinfectant, 200),
         ],
     )
-    services.transfer_receive(actor=cast.superuser, movement=convoy)
+    services.transfer_receive(actor=cast.superuser, movement=convoy, arrived_at=evening(10))
     donate(cast.superuser, depots.town, (items.mask, 3000), days=9, certificate="NC-1")
     to_town = services.transfer_dispatch(
         actor=cast.superuser,
@@ -37,7 +42,7 @@ def flows(cast, items, depots):
         occurred_on=days_ago(8),
         lines=[line(items.mask, 10_000)],
     )
-    services.transfer_receive(actor=cast.superuser, movement=to_town)
+    services.transfer_receive(actor=cast.superuser, movement=to_town, arrived_at=evening(8))
     to_village = services.transfer_dispatch(
         actor=cast.superuser,
         source=depots.town,
@@ -45,7 +50,7 @@ def flows(cast, items, depots):
         occurred_on=days_ago(7),
         lines=[line(items.mask, 2_000)],
     )
-    services.transfer_receive(actor=cast.superuser, movement=to_village)
+    services.transfer_receive(actor=cast.superuser, movement=to_village, arrived_at=evening(7))
     home = add_household(cast.village, "0001")
     elder = add_person(home, "张奶奶", dt.date(1949, 12, 31))
     young = add_person(home, "张建国", dt.date(1990, 5, 1), relation=Relation.HEAD)
@@ -111,6 +116,22 @@ def test_counts_stay_inside_the_users_scope(cast, flows):
     assert stats.items_distributed(cast.sibling_cadre, cast.district) == 0
     assert stats.served(cast.sibling_cadre, cast.district).persons == 0
     assert stats.items_distributed(cast.other_town_cadre, cast.other_town) == 100
+
+
+def test_a_convoy_is_received_on_the_day_it_arrives(cast, items, depots):
+    convoy = services.transfer_dispatch(
+        actor=cast.superuser,
+        target=depots.district,
+        origin="浙江省义乌市",
+        leader_name="李振华",
+        occurred_on=days_ago(3),
+        vehicles=[("晋E12345", "")],
+        lines=[line(items.mask, 500)],
+    )
+    assert stats.items_received(cast.hq, cast.district) == 0
+    services.transfer_receive(actor=cast.superuser, movement=convoy, arrived_at=evening(1))
+    assert stats.items_received(cast.hq, cast.district, days_ago(1), days_ago(1)) == 500
+    assert stats.items_received(cast.hq, cast.district, None, days_ago(2)) == 0
 
 
 def test_a_date_window_narrows_every_count(cast, flows):
