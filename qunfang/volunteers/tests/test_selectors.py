@@ -4,7 +4,7 @@ import pytest
 
 from qunfang.org.testing import assert_queryset_scoped
 from qunfang.volunteers import selectors, services
-from qunfang.volunteers.tests.conftest import at, make_shift, make_volunteer
+from qunfang.volunteers.tests.conftest import at, make_shift, make_volunteer, today
 
 LISTS = {
     "campaigns": (selectors.campaign_list, "campaigns"),
@@ -121,3 +121,26 @@ def test_a_leader_sees_their_members_shifts(cast, made):
     mine = services.shift_assign(actor=su, shift=shift, volunteer=member)
     assert list(selectors.led_assignments(cast.sibling_cadre)) == [mine]
     assert list(selectors.my_assignments(cast.sibling_cadre)) == [made.assignments.sibling]
+
+
+def test_region_pickers_reach_two_levels_down_within_the_scope(cast):
+    district = {r.code for r in selectors.shift_region_choices(cast.hq, region=cast.district)}
+    assert {cast.district.code, cast.town.code, cast.village.code} <= district
+    assert cast.grid.code not in district
+    town = {r.code for r in selectors.shift_region_choices(cast.village_cadre, region=cast.village)}
+    assert town == {cast.village.code, cast.grid.code}
+
+
+def test_rounds_still_to_do_come_before_done_ones(cast, made):
+    services.round_done(actor=cast.superuser, round=made.rounds.own)
+    later = services.rounds_schedule(
+        actor=cast.superuser,
+        region=cast.village,
+        squad=made.squads.own,
+        places=["小学"],
+        start=today() + dt.timedelta(days=3),
+        days=1,
+        equipment=["handheld"],
+    ).created[0]
+    order = list(selectors.round_list(cast.town_cadre))
+    assert order == [made.rounds.sibling, later, made.rounds.own]
