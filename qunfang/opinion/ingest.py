@@ -6,12 +6,14 @@ reasons, and the source's health view counts the refusal.
 """
 
 import datetime as dt
+import json
 import re
+import types
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import TruncHour
 from django.utils import timezone
@@ -72,6 +74,11 @@ class IngestResult:
     alerts: int = 0
     events: int = 0
     post_ids: list[int] = field(default_factory=list)
+
+
+class Row(types.SimpleNamespace):
+    """A post or scheme match on its way into the database: plain attributes named like the
+    model's columns. Building model instances costs more than analysing the post."""
 
 
 def _problem(index: int, field_name: str, message: str) -> dict:
@@ -209,8 +216,8 @@ def ingest_posts(
         risk = post.risk
         region_code, local = _post_region(post.regions, source_code)
         rows.append(
-            Post(
-                source=source,
+            Row(
+                source_id=source.pk,
                 external_id=item.external_id,
                 region_code=region_code,
                 text=item.text,
@@ -240,12 +247,12 @@ def ingest_posts(
             )
         )
     with transaction.atomic():
-        Post.objects.bulk_create(rows)
+        _insert_posts(rows)
         by_external = {row.external_id: row for row in rows}
         _link_duplicates(analysed, by_external, source)
         scheme_rows = [
-            PostScheme(
-                post=row,
+            Row(
+                post_id=row.pk,
                 scheme_id=int(scheme_id),
                 published_at=row.published_at,
                 region_code=row.region_code,
@@ -253,7 +260,9 @@ def ingest_posts(
             for row, post in zip(rows, analysed, strict=True)
             for scheme_id in post.schemes
         ]
-        PostScheme.objects.bulk_create(scheme_rows)
+        _insert_plain(
+            PostScheme, scheme_rows, ["post_id", "scheme_id", "published_at", "region_code"]
+        )
         result.alerts = _risk_alerts(rows) + _spike_alerts(scheme_rows)
         result.events = _file_events(rt, rows)
         now = timezone.now()
@@ -277,7 +286,95 @@ def ingest_posts(
     return result
 
 
-def _link_duplicates(analysed: list[EnginePost], by_external: dict[str, Post], source) -> None:
+POST_COLUMNS = [
+    "source_id",
+    "external_id",
+    "region_code",
+    "text",
+    "author",
+    "url",
+    "published_at",
+    "received_at",
+    "sentiment",
+    "emotion",
+    "epidemic",
+    "local",
+    "concerns",
+    "rumour_score",
+    "risk_score",
+    "risk_level",
+    "risk_categories",
+    "reasons",
+    "fingerprint",
+    "debunk_id",
+    "debunk_similarity",
+    "event_key",
+    "event_id",
+]
+INSERT_CHUNK = 400  # rows per statement: 23 × 400 parameters stay under SQLite's limit
+
+
+def _db_value(value):
+    """What the database driver takes, without the ORM's per-field machinery (which costs more
+    than the rest of the ingest). Lists are the JSON columns."""
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _insert_posts(rows: list[Row]) -> None:
+    """INSERT … RETURNING id, a few hundred rows a statement; sets each row's pk."""
+    now = timezone.now()
+    for row in rows:
+        row.received_at = now
+    ids = _insert_plain(Post, rows, POST_COLUMNS, returning=True)
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+
+
+def _insert_plain(
+    model, objects: list, columns: list[str], *, returning: bool = False
+) -> list[int]:
+    """Write rows below the ORM: COPY on PostgreSQL (ids drawn from the sequence first),
+    multi-row INSERT … RETURNING on SQLite. Returns the new ids when asked."""
+    if not objects:
+        return []
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids: list[int] = []
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, len(objects)],
+                )
+                ids = [pk for (pk,) in cursor.fetchall()]
+            names = ", ".join(quote(c) for c in (["id", *columns] if returning else columns))
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for index, obj in enumerate(objects):
+                    values = [_db_value(getattr(obj, column)) for column in columns]
+                    copy.write_row([ids[index], *values] if returning else values)
+            return ids
+        names = ", ".join(quote(c) for c in columns)
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        ids = []
+        for start in range(0, len(objects), INSERT_CHUNK):
+            chunk = objects[start : start + INSERT_CHUNK]
+            params = [_db_value(getattr(obj, column)) for obj in chunk for column in columns]
+            sql = f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * len(chunk))
+            if returning:
+                # Rows come back in VALUES order (bulk_create relies on this too).
+                cursor.execute(sql + " RETURNING id", params)
+                ids.extend(pk for (pk,) in cursor.fetchall())
+            else:
+                cursor.execute(sql, params)
+        return ids
+
+
+def _link_duplicates(analysed: list[EnginePost], by_external: dict[str, Row], source) -> None:
     wanted = {p.duplicate_of for p in analysed if p.duplicate_of} - set(by_external)
     # The original may be an earlier post of any source; the newest with that id wins.
     earlier = {
@@ -298,15 +395,20 @@ def _link_duplicates(analysed: list[EnginePost], by_external: dict[str, Post], s
         if row.duplicate_of_id:
             updates.append(row)
     if updates:
-        Post.objects.bulk_update(updates, ["duplicate_of"])
+        # Few rows are copies of others: one UPDATE per original is cheapest.
+        by_original: dict[int, list[int]] = {}
+        for row in updates:
+            by_original.setdefault(row.duplicate_of_id, []).append(row.pk)
+        for original, copies in by_original.items():
+            Post.objects.filter(pk__in=copies).update(duplicate_of_id=original)
 
 
-def _risk_alerts(rows: list[Post]) -> int:
+def _risk_alerts(rows: list[Row]) -> int:
     alerts = [
         OpinionAlert(
             kind=OpinionAlert.Kind.RISK,
             region_code=row.region_code,
-            post=row,
+            post_id=row.pk,
             level=RiskLevel.HIGH,
             summary=("；".join(r["text"] for r in row.reasons[:3]) or row.text)[:300],
         )
@@ -317,7 +419,7 @@ def _risk_alerts(rows: list[Post]) -> int:
     return len(alerts)
 
 
-def _spike_alerts(scheme_rows: list[PostScheme]) -> int:
+def _spike_alerts(scheme_rows: list[Row]) -> int:
     """Raise one alert per scheme and hour whose volume jumps (see SPIKE_MIN, SPIKE_FACTOR)."""
     touched = Counter(
         (row.scheme_id, row.published_at.replace(minute=0, second=0, microsecond=0))
@@ -370,10 +472,10 @@ def _spike_alerts(scheme_rows: list[PostScheme]) -> int:
     return raised
 
 
-def _file_events(rt: runtime.Runtime, rows: list[Post]) -> int:
+def _file_events(rt: runtime.Runtime, rows: list[Row]) -> int:
     """Keep the Event rows of this batch's clusters up to date. A cluster becomes an Event when
     it reaches EVENT_MIN_POSTS; its earlier posts are linked then, later ones at insert."""
-    batch: dict[str, list[Post]] = {}
+    batch: dict[str, list[Row]] = {}
     for row in rows:
         if row.event_key:
             batch.setdefault(row.event_key, []).append(row)
@@ -412,7 +514,7 @@ def _file_events(rt: runtime.Runtime, rows: list[Post]) -> int:
             event.first_seen = min(event.first_seen or first, first)
             event.last_seen = max(event.last_seen or last, last)
         if not event.label or _crossed_power_of_two(before, size):
-            event.keywords = event_keywords(key)
+            event.keywords = event_keywords(key, [row.text for row in members])
             event.label = "·".join(event.keywords[:3]) or "未命名事件"
         changed.append(event)
     now = timezone.now()
@@ -434,14 +536,17 @@ def _crossed_power_of_two(before: int, after: int) -> bool:
     return before.bit_length() != after.bit_length()
 
 
-def event_keywords(key: str, *, sample: int = 12, top: int = 8) -> list[str]:
-    """The words that weigh most across an event's newest posts."""
+def event_keywords(key: str, texts: list[str] = (), *, sample: int = 8, top: int = 8) -> list[str]:
+    """The words that weigh most across an event's newest posts (those given, then stored)."""
+    texts = list(texts)[:sample]
+    if len(texts) < sample:
+        texts += (
+            Post.objects.filter(event_key=key)
+            .order_by("-published_at")
+            .values_list("text", flat=True)[: sample - len(texts)]
+        )
     weights: Counter = Counter()
-    for text in (
-        Post.objects.filter(event_key=key)
-        .order_by("-published_at")
-        .values_list("text", flat=True)[:sample]
-    ):
+    for text in texts:
         for word, weight in post_keywords(text).items():
             weights[word] += weight
     return [word for word, _ in weights.most_common(top)]

@@ -327,7 +327,7 @@ def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                field = "expression" if "字符处" in " ".join(error.messages) else None
+                field = "expression" if getattr(error, "params", None) else None
                 form.add_error(field, error.messages)
             else:
                 messages.success(request, _("方案已保存：%(name)s") % {"name": saved.name})
@@ -656,9 +656,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     initial = {}
     if post is not None:
         initial["title"] = (post.reasons[0]["text"] if post.reasons else post.text)[:60]
-        initial["detail"] = _("请核实并处置以下信息，按时限回复：\n%(text)s") % {
-            "text": post.text[:500]
-        }
+        initial["detail"] = _("请核实并处置以下信息，按时限回复：") + "\n" + post.text[:500]
     elif alert is not None:
         initial["title"] = alert.summary[:60]
     form = TicketForm(request.POST or None, initial=initial, departments=departments, owners=owners)
