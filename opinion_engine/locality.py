@@ -285,6 +285,8 @@ class Gazetteer:
         if not len(self._openings) or not texts:
             return [False] * len(texts)
         joined = "\x00".join(texts) + "\x00"
+        if joined.count("\x00") != len(texts):  # a text with NUL in it: rows must not shift
+            joined = "\x00".join(text.replace("\x00", " ") for text in texts) + "\x00"
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         row = np.cumsum(codes == 0)
         keys = (codes[:-1] << np.uint64(21)) | codes[1:]

@@ -139,6 +139,8 @@ def gram_key(gram: str) -> int:
 def batch_gram_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(row, key) of every 2- and 3-gram of each text, as `gram_key` computes them."""
     joined = "\x00".join(texts) + "\x00"
+    if joined.count("\x00") != len(texts):  # NUL inside a text: keep the rows aligned
+        joined = "\x00".join(text.replace("\x00", " ") for text in texts) + "\x00"
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     row = np.cumsum(codes == 0)
     row = np.concatenate(([0], row[:-1]))

@@ -230,3 +230,8 @@ def test_the_stage_tags_a_batch_as_it_tags_posts_one_by_one(jincheng):
     singles = [tagger(Post("t", str(i), t)) for i, t in enumerate(texts)]
     assert [p.regions for p in batch] == [p.regions for p in singles]
     assert batch[0].regions and not batch[1].regions
+
+
+def test_a_text_with_nul_characters_does_not_shift_the_batch_check(jincheng):
+    texts = ["a\x00b\x00c", "今天天气不错", "泽州县巴公镇", "\x00"]
+    assert jincheng.might_mention(texts) == [False, False, True, False]
