@@ -355,27 +355,33 @@ def debunk_save(
     return debunk
 
 
-def debunk_publish(*, actor, debunk: Debunk, channels: list[str] | None = None, request=None):
-    """Publish a debunk as an announcement of the publicity group (辟谣通告)."""
+DEBUNK_SERIES = "辟谣公告"
+DEBUNK_CHANNELS = ("new_media", "loudspeaker")
+
+
+def debunk_publish(
+    *, actor, debunk: Debunk, region: Region, channels=DEBUNK_CHANNELS, request=None
+):
+    """Publish a debunk as a numbered announcement of `region`'s 辟谣公告 series, on new media
+    and the village loudspeakers (which schedules it as a 村村响 programme)."""
     from qunfang.publicity import services as publicity
 
-    code = debunk.region.code
-    _require(actor, Capability.MANAGE_OPINION, code)
-    _require(actor, Capability.MANAGE_PUBLICITY, code)
+    _require(actor, Capability.MANAGE_OPINION, region.code)
+    _require(actor, Capability.MANAGE_PUBLICITY, region.code)
     if debunk.announced_at is not None:
         raise ValidationError("该辟谣已发布为通告")
-    body = f"网传：{debunk.claim}\n\n真相：{debunk.rebuttal or '（见发布机构说明）'}"
+    body = f"网传：{debunk.claim}\n真相：{debunk.rebuttal or '请以权威发布为准。'}"
     if debunk.authority or debunk.source:
-        body += f"\n\n来源：{debunk.authority or debunk.source}"
+        body += f"\n来源：{debunk.authority or debunk.source}"
     with transaction.atomic():
         announcement = publicity.announcement_publish(
             actor=actor,
-            region=debunk.region,
-            series=publicity.DEBUNK_SERIES,
+            region=region,
+            series=DEBUNK_SERIES,
             title=f"辟谣：{debunk.claim[:60]}",
             body=body,
-            channels=channels or publicity.DEFAULT_DEBUNK_CHANNELS,
-            source_label=f"辟谣库 {debunk.key}",
+            channels=list(channels),
+            source_label="舆情辟谣",
         )
         debunk.announced_at = timezone.now()
         debunk.announcement_label = str(announcement)[:200]
@@ -384,7 +390,7 @@ def debunk_publish(*, actor, debunk: Debunk, channels: list[str] | None = None, 
             action="update",
             actor=actor,
             target=f"opinion.Debunk:{debunk.pk}",
-            region_code=code,
+            region_code=region.code,
             request=request,
             detail={"published": str(announcement)},
         )

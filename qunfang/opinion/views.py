@@ -791,15 +791,15 @@ def debunk_list(request: HttpRequest) -> HttpResponse:
 def debunk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     debunk = access_object(selectors.visible_debunks(request.user), request.user, pk=pk)
     region = _region(request)
-    can_publish = can(request.user, Capability.MANAGE_OPINION, debunk.region.code) and can(
-        request.user, Capability.MANAGE_PUBLICITY, debunk.region.code
+    can_publish = can(request.user, Capability.MANAGE_OPINION, region.code) and can(
+        request.user, Capability.MANAGE_PUBLICITY, region.code
     )
     if request.method == "POST":
         if not can_publish:
             raise PermissionDenied
         try:
             announcement = services.debunk_publish(
-                actor=request.user, debunk=debunk, request=request
+                actor=request.user, debunk=debunk, region=region, request=request
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

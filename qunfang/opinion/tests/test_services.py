@@ -148,3 +148,23 @@ def test_a_debunk_joins_the_library_and_the_engine_links_posts_to_it(cast, sourc
     assert Debunk.objects.filter(pk=debunk.pk, key__startswith="qf-").exists()
     post = Post.objects.get(pk=push(source, "紧急：泽州县自来水被病毒污染了，不能喝！").post_ids[0])
     assert post.debunk == debunk
+
+
+def test_a_debunk_is_published_once_as_a_numbered_announcement(cast):
+    from qunfang.publicity.models import Announcement
+
+    debunk = services.debunk_save(actor=cast.hq, region=cast.district, claim="泽州封城了")
+    announcement = services.debunk_publish(actor=cast.dept, debunk=debunk, region=cast.district)
+    assert str(announcement) == "辟谣公告第1号"
+    assert set(announcement.channels.values_list("channel", flat=True)) == {
+        "new_media",
+        "loudspeaker",
+    }
+    debunk.refresh_from_db()
+    assert debunk.announcement_label == "辟谣公告第1号"
+    with pytest.raises(ValidationError):
+        services.debunk_publish(actor=cast.dept, debunk=debunk, region=cast.district)
+    other = services.debunk_save(actor=cast.hq, region=cast.district, claim="米山封村了")
+    with pytest.raises(PermissionDenied):
+        services.debunk_publish(actor=cast.counsellor, debunk=other, region=cast.district)
+    assert Announcement.objects.count() == 1
