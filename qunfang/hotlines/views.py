@@ -37,6 +37,7 @@ from qunfang.org.roles import Capability, Level
 
 PAGE_SIZE = 50
 HOTLINE = Capability.HANDLE_HOTLINE
+MAX_PK = 2**63 - 1  # a larger key is no row, and PostgreSQL would refuse to compare it
 
 
 def _region(request: HttpRequest, *capabilities: str) -> Region:
@@ -78,6 +79,8 @@ def _picked(form: Form, field: str, queryset):
     pk = form.cleaned_data.get(field)
     if pk is None:
         return None
+    if not 0 < pk <= MAX_PK:
+        raise Http404
     try:
         return queryset.get(pk=pk)
     except queryset.model.DoesNotExist:
@@ -213,7 +216,7 @@ def _call_filters(request: HttpRequest) -> dict:
     line = request.GET.get("line", "")
     risk = request.GET.get("risk", "")
     return {
-        "line": int(line) if line.isdigit() else None,
+        "line": int(line) if line.isdigit() and int(line) <= MAX_PK else None,
         "risk": risk if risk in Call.Risk.values else "",
         "overdue_only": request.GET.get("show") == "overdue",
     }

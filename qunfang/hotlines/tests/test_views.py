@@ -134,6 +134,9 @@ def test_a_call_is_logged_from_the_page_and_bad_input_is_explained(cast, lines):
     # A line or a place outside the scope is a 404, and nothing is written.
     assert client.post(url, {**data, "line": lines.foreign.pk}).status_code == 404
     assert client.post(url, {**data, "place": cast.other_town.pk}).status_code == 404
+    assert client.post(url, {**data, "line": "9" * 30}).status_code == 404
+    assert client.get(reverse("hotlines:calls") + "?line=" + "9" * 30).status_code == 200
+    assert client.get("/hotlines/calls/" + "9" * 25 + "/").status_code == 404
     assert Call.objects.count() == 1
 
 
