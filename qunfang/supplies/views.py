@@ -122,6 +122,7 @@ def _document_page(request, *, form, formset, title, kind, line_errors=()) -> Ht
             "title": title,
             "kind": kind,
             "line_errors": line_errors,
+            "elderly_age": stats.ELDERLY_AGE,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -556,7 +557,7 @@ def _household_options(user, region: Region) -> list[tuple[int, str]]:
     ]
 
 
-def _person_options(user, region: Region) -> list[tuple[int, str]]:
+def _person_options(user, region: Region, *, elderly: bool = False) -> list[tuple[int, str]]:
     today = timezone.localdate()
     return [
         (
@@ -569,7 +570,9 @@ def _person_options(user, region: Region) -> list[tuple[int, str]]:
                 ]
             ),
         )
-        for p in selectors.person_choices(user, region=region)
+        for p in selectors.person_choices(
+            user, region=region, elderly_age=stats.ELDERLY_AGE if elderly else 0
+        )
     ]
 
 
@@ -580,7 +583,7 @@ def distribution_create(request: HttpRequest) -> HttpResponse:
     options = {
         "depot": _depot_options(request.user, region),
         "household": _household_options(request.user, region),
-        "person": _person_options(request.user, region),
+        "person": _person_options(request.user, region, elderly=request.GET.get("elderly") == "1"),
     }
     lines_options = {"item": _item_options()}
     title = _("发放物资")

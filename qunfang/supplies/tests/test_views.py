@@ -504,3 +504,14 @@ def test_the_expiry_page_flags_expired_and_near_expiry_lots(cast, items, depots)
 def test_the_menu_offers_supplies_only_to_those_who_manage_them(cast):
     assert "物资总览" in body(client_for(cast.village_cadre).get("/"))
     assert "物资总览" not in body(client_for(cast.grid_worker).get("/"))
+
+
+def test_the_person_picker_can_list_only_the_elderly(cast, items, stocked):
+    home = add_household(cast.village, "0001")
+    add_person(home, "张奶奶", dt.date(1949, 12, 31))
+    add_person(home, "张建国", dt.date(1990, 5, 1))
+    client = client_for(cast.village_cadre)
+    everyone = body(client.get(reverse("supplies:distribution_create")))
+    elderly = body(client.get(reverse("supplies:distribution_create"), {"elderly": "1"}))
+    assert "张建国" in everyone and "张奶奶" in everyone
+    assert "张建国" not in elderly and "张奶奶" in elderly
