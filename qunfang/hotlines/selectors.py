@@ -35,8 +35,13 @@ def counsellor_choices(user, *, region: Region) -> QuerySet:
     below = subtree_q(region.code, "memberships__region__code")
     return (
         get_user_model()
-        .objects.filter(in_scope & below, memberships__is_active=True)
-        .filter(memberships__role__in=HOTLINE_ROLES, is_active=True)
+        # One filter() call: the same membership must be active, in scope and a hotline role.
+        .objects.filter(
+            in_scope & below,
+            memberships__is_active=True,
+            memberships__role__in=HOTLINE_ROLES,
+            is_active=True,
+        )
         .distinct()
         .order_by("username")
     )

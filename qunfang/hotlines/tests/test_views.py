@@ -255,3 +255,21 @@ def test_escalations_are_scoped_and_only_civil_affairs_place(cast, calls):
     )
     # Volunteers neither take calls nor read the civil-affairs ledger.
     assert_urls_refused(cast.volunteer, [reverse("hotlines:escalations")])
+
+
+def test_only_hotline_members_in_scope_are_offered_as_counsellors(cast):
+    from qunfang.org.roles import Role
+    from qunfang.org.services import membership_create
+
+    # A village cadre who also counsels in the other county: in scope as a cadre, but the
+    # hotline membership is outside the planner's scope, so they are not offered.
+    membership_create(
+        actor=cast.superuser,
+        user=cast.village_cadre,
+        region=cast.other_town.parent,
+        role=Role.COUNSELLOR,
+    )
+    offered = set(selectors.counsellor_choices(cast.hq, region=cast.district))
+    assert cast.counsellor in offered
+    assert cast.village_cadre not in offered
+    assert cast.other_town_cadre not in offered
