@@ -13,6 +13,7 @@ class DemoContext:
     persons: int
     stdout: TextIO
     logins_file: Path
+    posts: int = 10_000  # real posts the opinion demo replays (at most the 10,000 shipped)
     objects: dict[str, Any] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 

@@ -35,7 +35,7 @@ def fill_posts(source: Source, count: int) -> int:
         cursor.execute("CREATE TEMP TABLE bench_code (i integer PRIMARY KEY, c text)")
         cursor.executemany("INSERT INTO bench_code VALUES (%s, %s)", list(enumerate(codes)))
         if pg:
-            series = f"generate_series(1, {count}) AS s(g)"
+            series = f"generate_series(1::bigint, {count}) AS s(g)"
             when = f"TIMESTAMPTZ '{now}+00' - g * INTERVAL '2.5 seconds'"
             json_empty = "'[]'::jsonb"
             prefix = ""

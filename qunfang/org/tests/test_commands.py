@@ -47,7 +47,7 @@ def test_load_regions_exits_non_zero_from_the_shell(tmp_path):
 
 def test_seed_demo_builds_the_jincheng_city_and_prints_logins(db, tmp_path, capsys):
     logins = tmp_path / "logins.txt"
-    call_command("seed_demo", "--logins-file", str(logins))
+    call_command("seed_demo", "--posts", "200", "--logins-file", str(logins))
     out = capsys.readouterr().out
     assert Region.objects.get(code="1405").name == "晋城市"
     counties = Region.objects.filter(parent__code="1405").values_list("name", flat=True)
@@ -61,10 +61,10 @@ def test_seed_demo_builds_the_jincheng_city_and_prints_logins(db, tmp_path, caps
 def test_seed_demo_twice_keeps_passwords_and_rows(db, tmp_path, capsys):
     from django.contrib.auth import get_user_model
 
-    call_command("seed_demo", "--logins-file", str(tmp_path / "a.txt"))
+    call_command("seed_demo", "--posts", "200", "--logins-file", str(tmp_path / "a.txt"))
     hashes = dict(get_user_model().objects.values_list("username", "password"))
     regions = Region.objects.count()
-    call_command("seed_demo", "--logins-file", str(tmp_path / "b.txt"))
+    call_command("seed_demo", "--posts", "200", "--logins-file", str(tmp_path / "b.txt"))
     assert dict(get_user_model().objects.values_list("username", "password")) == hashes
     assert Region.objects.count() == regions
     assert not (tmp_path / "b.txt").exists()

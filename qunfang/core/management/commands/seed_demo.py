@@ -25,18 +25,25 @@ class Command(BaseCommand):
             help="民政台账等模块生成的演示居民人数（默认 2000）",
         )
         parser.add_argument(
+            "--posts",
+            type=int,
+            default=10_000,
+            help="舆情演示回放的真实微博条数（默认 10000，即全部）",
+        )
+        parser.add_argument(
             "--logins-file",
             default=str(Path(settings.VAR_DIR) / "demo-logins.txt"),
             help="新建演示账号及其初始密码写入的文件（仅本机可读）",
         )
 
     def handle(self, *args, **options) -> None:
-        if options["persons"] < 0:
-            raise CommandError("--persons 不能为负数")
+        if options["persons"] < 0 or options["posts"] < 0:
+            raise CommandError("--persons 和 --posts 不能为负数")
         started = time.monotonic()
         ctx = DemoContext(
             city_code=DEMO_CITY,
             persons=options["persons"],
+            posts=options["posts"],
             stdout=self.stdout,
             logins_file=Path(options["logins_file"]),
         )
