@@ -84,6 +84,10 @@ _UPPER_RULES = [
 LOWER_RULES = [(re.compile(pattern), templates) for pattern, templates in _LOWER_RULES]
 UPPER_RULES = [(re.compile(pattern), templates) for pattern, templates in _UPPER_RULES]
 
+_BITMAP_BITS = 16
+_BITMAP_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BITMAP_SHIFT = np.uint64(64 - _BITMAP_BITS)
+
 # Dictionary thresholds (jieba's counts): a town or village short name this common is a word
 # first and a place second; for counties only a frequent non-place word is.
 LOWER_COMMON_FREQ = 100
@@ -209,6 +213,10 @@ class Gazetteer:
                 sorted({(ord(alias[0]) << 21) | ord(alias[1]) for alias in self.names}),
                 dtype=np.uint64,
             )
+            # A bitmap of those keys' hashes: one gather rules out almost every pair, and only
+            # the rest are searched exactly (a binary search costs ~50 ns a pair).
+            self._opening_bits = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+            self._opening_bits[(self._openings * _BITMAP_MIX) >> _BITMAP_SHIFT] = True
 
     @classmethod
     def from_rows(
@@ -290,11 +298,13 @@ class Gazetteer:
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         row = np.cumsum(codes == 0)
         keys = (codes[:-1] << np.uint64(21)) | codes[1:]
-        at = np.minimum(np.searchsorted(self._openings, keys), len(self._openings) - 1)
-        # A pair that straddles two texts holds the NUL separator, which no name has.
-        hits = np.flatnonzero(self._openings[at] == keys)
+        maybe = np.flatnonzero(self._opening_bits[(keys * _BITMAP_MIX) >> _BITMAP_SHIFT])
         flags = np.zeros(len(texts), dtype=bool)
-        flags[row[hits]] = True
+        if len(maybe):
+            keys = keys[maybe]
+            at = np.minimum(np.searchsorted(self._openings, keys), len(self._openings) - 1)
+            # A pair that straddles two texts holds the NUL separator, which no name has.
+            flags[row[maybe[self._openings[at] == keys]]] = True
         return flags.tolist()
 
     def tag(self, text: str) -> list[str]:
