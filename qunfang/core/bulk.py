@@ -131,6 +131,12 @@ class Pipeline:
         self._jobs.put(None)
         self._thread.join()
         if kind is None and self._error is not None:
+            self._raise()
+
+    def _raise(self) -> None:
+        # As Django's own cursors do: psycopg's errors become django.db's (IntegrityError …).
+        assert self._error is not None
+        with connection.wrap_database_errors:
             raise self._error
 
     def execute(self, sql: str, params: Sequence | None = None) -> None:
@@ -143,7 +149,7 @@ class Pipeline:
         self._jobs.put(("fetch", sql, params, (reply, done)))
         done.wait()
         if self._error is not None:
-            raise self._error
+            self._raise()
         return reply["rows"]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:

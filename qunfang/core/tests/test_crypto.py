@@ -41,3 +41,25 @@ def test_the_blind_index_is_stable_and_keyed():
     assert blind_index("11010519491231002X") != blind_index("110105194912310021")
     other = FieldCipher({"v1": key()}, "v1", key())
     assert other.blind_index("11010519491231002X") != blind_index("11010519491231002X")
+
+
+@pytest.mark.parametrize("length", [16, 32, 64, 100])
+def test_the_blind_index_is_plain_hmac_sha256_whatever_the_key_length(length):
+    import hmac
+
+    index_key = os.urandom(length)
+    cipher = FieldCipher({"v1": key()}, "v1", index_key)
+    for value in ("11010519491231002X", "", "王秀英"):
+        expected = hmac.digest(index_key, value.encode(), "sha256").hex()
+        assert cipher.blind_index(value) == expected
+    assert cipher.blind_indexes(["a", "b"]) == [cipher.blind_index("a"), cipher.blind_index("b")]
+
+
+def test_encrypting_many_values_gives_tokens_that_decrypt_with_fresh_nonces():
+    cipher = FieldCipher({"v1": key()}, "v1", key())
+    values = ["13812345678", "", "13812345678", "秘密"]
+    tokens = cipher.encrypt_many(values)
+    assert [cipher.decrypt(token) for token in tokens] == values
+    assert tokens[1] == ""
+    assert tokens[0] != tokens[2]
+    assert all(token.startswith("v1:") for token in tokens if token)

@@ -79,3 +79,26 @@ def test_phones_people_type_are_accepted(value):
 def test_bad_phones_are_refused(value):
     with pytest.raises(ValueError, match="联系电话"):
         parse_phone(value)
+
+
+def test_the_fast_path_agrees_with_the_general_one():
+    """Property: 18-character ASCII cells take a table-driven path; every other spelling of
+    the same number (spaces, full-width digits, lower-case x) goes the general way. Both must
+    accept and refuse the same numbers with the same results and reasons."""
+    rng = random.Random(1999)
+    for _ in range(400):
+        birth = dt.date(1890, 1, 1) + dt.timedelta(days=rng.randrange(50000))
+        first17 = f"{rng.randrange(110000, 660000)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        number = first17 + (check_char(first17) if rng.random() < 0.7 else str(rng.randrange(10)))
+        if rng.random() < 0.1:
+            number = number[:10] + "1332" + number[14:]  # 13th month: no such date
+        slow = " " + number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+        try:
+            expected = parse_id_number(slow)
+        except InvalidIdNumber as error:
+            with pytest.raises(InvalidIdNumber) as fast:
+                parse_id_number(number)
+            assert str(fast.value) == str(error)
+        else:
+            assert parse_id_number(number) == expected
+            assert parse_id_number(number.replace("X", "x")) == expected

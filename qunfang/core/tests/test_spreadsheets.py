@@ -138,3 +138,36 @@ def test_a_template_has_the_headers_and_instructions_and_no_data():
     assert [c.value for c in book.worksheets[0][1]] == ["*姓名", "日期"]
     assert book.worksheets[0].max_row == 1
     assert book.worksheets[1].title == "填写说明"
+
+
+def test_parsing_in_chunks_gives_what_parsing_the_whole_table_gives():
+    from qunfang.core.spreadsheets import ColumnPlan, parse_rows
+
+    lines = ["姓名,日期"] + [
+        f"{name},{day}"
+        for name, day in [("甲", "2020-02-03"), ("", "2020-02-03"), ("乙", "明天")] * 7
+    ]
+    table = read_table("\n".join(lines).encode())
+    whole = parse_table(SPEC, table)
+    plan = ColumnPlan(SPEC, table.headers)
+    rows, errors = [], []
+    for start in range(0, len(table.rows), 4):
+        part = parse_rows(plan, table.rows[start : start + 4])
+        rows += part[0]
+        errors += part[1]
+    assert (rows, errors) == whole
+    assert [e.message for e in errors if e.column == "日期"] == [errors[1].message] * 7
+
+
+def test_a_remembered_parse_never_shares_a_mutable_value_between_rows():
+    spec = LedgerSpec(
+        name="t", title="t", columns=(Column("tags", "类别", parse=lambda t: t.split("、")),)
+    )
+    rows, _errors = parse_table(spec, read_table("类别\n甲、乙\n甲、乙\n".encode()))
+    assert rows[0].values["tags"] == rows[1].values["tags"] == ["甲", "乙"]
+    assert rows[0].values["tags"] is not rows[1].values["tags"]
+
+
+def test_cells_are_stripped_and_rows_of_blank_cells_skipped():
+    table = read_table("姓名,日期\n  张三 , 2020-02-03 \n , \n".encode())
+    assert table.rows == [(2, ["张三", "2020-02-03"])]
