@@ -164,14 +164,15 @@ def announcement_publish(
     errors = _Errors()
     if isinstance(series, str):
         series = series_get_or_create(actor=actor, region=region, name=series)
-    elif series.region_id != region.pk:
+    if series.region_id != region.pk:
         errors.add(
             "series",
             _(SERIES_ELSEWHERE).format(series=series.name, region=series.region.display_name),
         )
     else:
-        # Lock the series so that two publishers cannot take the same next number.
-        AnnouncementSeries.objects.select_for_update().filter(pk=series.pk).first()
+        # Lock the series so that two publishers cannot take the same number; the second
+        # waits here and then sees the first one's issue.
+        AnnouncementSeries.objects.select_for_update().get(pk=series.pk)
     title = _text(title)
     if not title:
         errors.add("title", _(TITLE_REQUIRED))

@@ -1,0 +1,79 @@
+"""Two publishers of one series at once, on PostgreSQL (SQLite serialises writers by itself).
+The first holds its transaction open after publishing; the second must wait on the series
+lock and then take the next number, or be told its number is taken."""
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from qunfang.publicity import services
+from qunfang.publicity.models import Announcement, AnnouncementSeries
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="行锁（SELECT … FOR UPDATE）只在 PostgreSQL 上测试"
+)
+
+
+def race(first_action, second_action) -> dict:
+    holding, release = threading.Event(), threading.Event()
+    results: dict = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                results["first"] = first_action()
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        holding.wait(10)
+        try:
+            results["second"] = second_action()
+        except ValidationError as error:
+            results["second"] = error.messages
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    holding.wait(10)
+    time.sleep(0.5)
+    results["second_waited"] = threads[1].is_alive()
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    return results
+
+
+def publish(cast, series, number=None):
+    return services.announcement_publish(
+        actor=cast.hq,
+        region=cast.district,
+        series=series,
+        title="通报",
+        body="",
+        channels=["tv"],
+        number=number,
+    ).number
+
+
+def test_two_publishers_take_consecutive_numbers(transactional_db, cast):
+    series = AnnouncementSeries.objects.create(region=cast.district, name="疫情防控指挥部通告")
+    results = race(lambda: publish(cast, series), lambda: publish(cast, series))
+    assert results["second_waited"] is True
+    assert (results["first"], results["second"]) == (1, 2)
+
+
+def test_the_same_number_chosen_twice_at_once_is_refused_the_second_time(transactional_db, cast):
+    series = AnnouncementSeries.objects.create(region=cast.district, name="疫情防控指挥部通告")
+    results = race(lambda: publish(cast, series, 7), lambda: publish(cast, "疫情防控指挥部通告", 7))
+    assert results["second_waited"] is True
+    assert results["first"] == 7
+    assert "第7号已于" in results["second"][0] and "下一期应为第8号" in results["second"][0]
+    assert Announcement.objects.count() == 1
