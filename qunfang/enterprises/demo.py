@@ -90,7 +90,10 @@ def seed(ctx: DemoContext) -> None:
         "district": Department.objects.get(region__code=DISTRICT, kind=Department.Kind.ENTERPRISE),
         "league": Department.objects.get(region__code=CITY, kind=Department.Kind.YOUTH_LEAGUE),
     }
-    villages = list(Region.objects.filter(parent__code=TOWN).order_by("code")[:6])
+    # The town's villages (codes 2xx) rather than its residential communities (0xx).
+    villages = list(
+        Region.objects.filter(parent__code=TOWN, code__gte=f"{TOWN}200").order_by("code")[:6]
+    )
     today = timezone.localdate()
     enterprises = []
     for serial, (name, kind, industry, size, employees, contact, group) in enumerate(

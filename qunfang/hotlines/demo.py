@@ -116,7 +116,8 @@ def _shifts(league, counsellor, psych: Line, rescue: Line) -> int:
 def _calls(counsellor, psych: Line, rescue: Line) -> int:
     rng = random.Random(12355)
     town = Region.objects.get(code=TOWN)
-    places = [town, *town.children.filter(level=Level.VILLAGE).order_by("code")[:8]]
+    villages = town.children.filter(level=Level.VILLAGE, code__gte=f"{TOWN}200")
+    places = [town, *villages.order_by("code")[:8]]
     now = timezone.now()
     count = 0
     for days_ago in range(7, 0, -1):
