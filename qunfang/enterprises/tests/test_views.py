@@ -346,3 +346,15 @@ def test_search_and_paging_parameters_never_break_the_public_page(cast, fairs):
     assert "铸造工" in client.get(url + "?q=铸%00造%0A").content.decode()
     staff = client_for(cast.hq).get(reverse("enterprises:list") + "?q=%00南村&resumption=%00")
     assert staff.status_code == 200 and "南村铸造" in staff.content.decode()
+
+
+def test_the_menu_offers_the_enterprise_line_to_those_who_manage_it(cast):
+    from qunfang.core.navigation import menu_for
+
+    def labels(user) -> set[str]:
+        groups = {group["key"]: group for group in menu_for(user, "/")}
+        return {str(item["label"]) for item in groups.get("enterprise", {"items": []})["items"]}
+
+    assert labels(cast.town_cadre) == {"企业服务总览", "企业台账", "网络招聘会"}
+    assert labels(cast.village_cadre) == set()
+    assert labels(cast.counsellor) == set()

@@ -273,3 +273,23 @@ def test_only_hotline_members_in_scope_are_offered_as_counsellors(cast):
     assert cast.counsellor in offered
     assert cast.village_cadre not in offered
     assert cast.other_town_cadre not in offered
+
+
+def test_the_menu_offers_the_hotline_line_to_hotline_staff_and_referrals_to_civil_affairs(cast):
+    from qunfang.core.navigation import menu_for
+
+    def labels(user) -> set[str]:
+        groups = {group["key"]: group for group in menu_for(user, "/")}
+        return {str(item["label"]) for item in groups.get("hotline", {"items": []})["items"]}
+
+    assert labels(cast.counsellor) == {"热线总览", "来电记录", "值班排班", "困境儿童转介"}
+    assert labels(cast.village_cadre) == {"困境儿童转介"}
+    assert labels(cast.volunteer) == set()
+
+
+def test_the_overview_shows_the_seed_sentences(cast, lines, calls):
+    page = client_for(cast.counsellor).get(reverse("hotlines:overview")).content.decode()
+    assert "接听12355热线1次。" in page
+    assert "转介民政困境儿童0人，已妥善安置0人。" in page
+    window = client_for(cast.counsellor).get(reverse("hotlines:overview") + "?start=坏日期")
+    assert window.status_code == 200 and "请填写有效日期" in window.content.decode()
