@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -47,6 +48,7 @@ CHANNEL_UNKNOWN = gettext_noop("未知的发布渠道：{channel}。")
 CHANNEL_ALREADY_SENT = gettext_noop("该公告已于{date}通过{channel}发布。")
 SENT_BEFORE_ISSUE = gettext_noop("发出时间不能早于公告发布时间。")
 OUTLET_REQUIRED = gettext_noop("请填写媒体名称。")
+URL_INVALID = gettext_noop("链接应为 http:// 或 https:// 开头的完整网址。")
 LEVEL_INVALID = gettext_noop("请选择媒体级别（中央、省级、市级、县级）。")
 DATE_IN_FUTURE = gettext_noop("日期不能晚于今天。")
 ACCOUNT_REQUIRED = gettext_noop("请填写公众号或平台名称。")
@@ -291,6 +293,12 @@ def press_item_record(
     if not _text(title):
         errors.add("title", _(TITLE_REQUIRED))
     _not_future(errors, "published_on", published_on)
+    if _text(url):
+        # Only web links: the list page renders the link, so javascript: must never get in.
+        try:
+            URLValidator(schemes=["http", "https"])(_text(url))
+        except ValidationError:
+            errors.add("url", _(URL_INVALID))
     errors.raise_any()
     item = PressItem.objects.create(
         region=region,

@@ -219,3 +219,18 @@ def test_article_counts_are_replaced_and_audited(cast):
     with pytest.raises(ValidationError):
         services.article_update_counts(actor=cast.hq, article=article, reads=-1, reprints=0)
     assert Article.objects.get().reads == 5000
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.com/a", "新华网"])
+def test_press_links_must_be_web_addresses(cast, url):
+    with pytest.raises(ValidationError) as raised:
+        services.press_item_record(
+            actor=cast.hq,
+            region=cast.district,
+            outlet="新华网",
+            level="central",
+            title="标题",
+            published_on=days_ago(1),
+            url=url,
+        )
+    assert raised.value.message_dict["url"] == ["链接应为 http:// 或 https:// 开头的完整网址。"]

@@ -210,3 +210,21 @@ def test_an_unknown_export_is_a_404(cast):
     client = client_for(cast.town_cadre)
     assert client.get(reverse("publicity:export", args=["people", "csv"])).status_code == 404
     assert client.get(reverse("publicity:export", args=["materials", "pdf"])).status_code == 404
+
+
+def test_posted_text_is_escaped_on_the_list(cast):
+    client = client_for(cast.town_cadre)
+    client.post(
+        reverse("publicity:press_create"),
+        {
+            "outlet": "<script>alert(1)</script>",
+            "level": "county",
+            "title": '"><img src=x onerror=alert(1)>',
+            "published_on": "2020-02-03",
+            "url": "https://example.com/a",
+        },
+    )
+    page = body(client.get(reverse("publicity:press")))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
