@@ -38,11 +38,10 @@ def test_random_operations_never_take_stock_below_zero(cast, items, depots):
     for _step in range(120):
         action = rng.choice(["donate", "hand_out", "hand_out", "send", "receive"])
         depot, item = rng.choice(places), rng.choice(goods)
-        quantity = (
-            Decimal(rng.randint(1, 40))
-            if item.fractional is False
-            else Decimal(rng.randint(1, 80)) / 2
-        )
+        if item.fractional:
+            quantity = Decimal(rng.randint(1, 80)) / 2  # half litres
+        else:
+            quantity = Decimal(rng.randint(1, 40))
         if action == "donate":
             donate(cast.superuser, depot, (item, quantity))
             add(depot, item, quantity)
