@@ -515,3 +515,19 @@ def test_the_person_picker_can_list_only_the_elderly(cast, items, stocked):
     elderly = body(client.get(reverse("supplies:distribution_create"), {"elderly": "1"}))
     assert "张建国" in everyone and "张奶奶" in everyone
     assert "张建国" not in elderly and "张奶奶" in elderly
+
+
+@pytest.mark.parametrize("url", [reverse("supplies:stock"), EXPORTS[0], EXPORTS[3]])
+def test_stock_pages_and_exports_cost_the_same_queries_for_more_depots(cast, items, depots, url):
+    client = client_for(cast.hq)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    donate(cast.superuser, depots.town, (items.mask, 1))
+    few = queries()
+    for depot in (depots.district, depots.village, depots.sibling):
+        donate(cast.superuser, depot, (items.mask, 1), (items.disinfectant, 2))
+    assert queries() == few
