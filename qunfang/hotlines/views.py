@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
+from qunfang.core.ratelimit import Limit, hit
 from qunfang.core.spreadsheets import write_csv, write_xlsx
 from qunfang.hotlines import exports, selectors, services, stats
 from qunfang.hotlines.forms import (
@@ -37,6 +38,8 @@ from qunfang.org.roles import Capability, Level
 
 PAGE_SIZE = 50
 HOTLINE = Capability.HANDLE_HOTLINE
+# Project choice (SECURITY.md): 30 exports an hour from one client.
+EXPORT_LIMIT = Limit("hotline-export", 30, 3600)
 MAX_PK = 2**63 - 1  # a larger key is no row, and PostgreSQL would refuse to compare it
 
 
@@ -405,6 +408,8 @@ def call_export(request: HttpRequest, fmt: str) -> HttpResponse:
     reveal = request.GET.get("reveal") == "1"
     if reveal and not can(request.user, Capability.VIEW_SENSITIVE, region.code):
         raise PermissionDenied
+    if not hit(request, EXPORT_LIMIT):
+        return HttpResponse(_("导出过于频繁，请稍后再试。"), status=429)
     calls = selectors.call_list(request.user, region=region, **_call_filters(request))
     headers, rows = exports.call_rows(calls, reveal=reveal)
     return _export(request, region, _("热线来电记录"), headers, rows, fmt, reveal)

@@ -5,6 +5,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from qunfang.hotlines import services
@@ -28,6 +29,13 @@ def log_call(actor, line: Line, region, **kwargs) -> Call:
     }
     values.update(kwargs)
     return services.call_record(actor=actor, line=line, region=region, **values)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

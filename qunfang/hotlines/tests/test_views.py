@@ -293,3 +293,15 @@ def test_the_overview_shows_the_seed_sentences(cast, lines, calls):
     assert "转介民政困境儿童0人，已妥善安置0人。" in page
     window = client_for(cast.counsellor).get(reverse("hotlines:overview") + "?start=坏日期")
     assert window.status_code == 200 and "请填写有效日期" in window.content.decode()
+
+
+def test_exports_are_limited_to_thirty_an_hour(cast, calls):
+    from qunfang.hotlines.views import EXPORT_LIMIT
+
+    client = client_for(cast.counsellor)
+    url = reverse("hotlines:call_export", args=["csv"])
+    for _ in range(EXPORT_LIMIT.count):
+        assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == EXPORT_LIMIT.count
