@@ -88,6 +88,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Tasks: in-process unless a broker is named (see config/celery.py).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "poll-feeds": {
+        "task": "qunfang.opinion.tasks.poll_feeds",
+        "schedule": env_int("QUNFANG_FEED_POLL_SECONDS", 300),
+    }
+}
+
 # The default in-process cache serves one process (make demo, tests). With several workers, point
 # QUNFANG_CACHE_URL at Redis (redis://127.0.0.1:6379/1) so rate limits are shared between them.
 _CACHE_URL = env_str("QUNFANG_CACHE_URL")

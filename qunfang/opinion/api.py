@@ -8,6 +8,7 @@ is counted in the source's health view.
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
@@ -103,6 +104,10 @@ PUSH_RESULT = inline_serializer(
         "alerts": serializers.IntegerField(),
     },
 )
+PUSH_QUEUED = inline_serializer(
+    "PushQueued",
+    {"received": serializers.IntegerField(), "queued": serializers.BooleanField()},
+)
 PUSH_ERROR = inline_serializer(
     "PushError",
     {
@@ -135,6 +140,8 @@ class PostPushApi(APIView):
             f"一批最多 {ingest.MAX_BATCH} 条、{MAX_BODY_BYTES // 1024 // 1024} MB，UTF-8 JSON："
             '数组，或 {"posts": [...]}。整批校验：任何一条有错则整批不入库，返回每处错误。'
             "同一信息源下 id 已入库的帖文跳过（可安全重发）。"
+            "配置了任务队列（CELERY_BROKER_URL）时，校验通过即返回 202，由后台任务分析入库；"
+            "否则当场分析入库并返回 200。"
         ),
         request=inline_serializer("PushBatch", {"posts": serializers.ListField(child=PUSH_ITEM)}),
         responses={
@@ -174,6 +181,11 @@ class PostPushApi(APIView):
             if error.problems:
                 body["problems"] = error.problems[:200]
             return Response(body, status=error.status)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            from qunfang.opinion.tasks import ingest_batch
+
+            ingest_batch.delay(source.pk, [item.as_push() for item in validated])
+            return Response({"received": len(validated), "queued": True}, status=202)
         result = ingest.ingest_posts(source, validated, request=request._request, via="push")
         return Response(
             {

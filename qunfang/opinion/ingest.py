@@ -65,6 +65,16 @@ class Item:
     author: str = ""
     url: str = ""
 
+    def as_push(self) -> dict:
+        """The item as the push API takes it, for a queued task (JSON only)."""
+        return {
+            "id": self.external_id,
+            "text": self.text,
+            "published_at": self.published_at.isoformat(),
+            "author": self.author,
+            "url": self.url,
+        }
+
 
 @dataclass
 class IngestResult:
