@@ -245,7 +245,7 @@ def seed(ctx: DemoContext) -> None:
     )
     ctx.say(
         f"物资：{len(village_depots) + 3} 个仓库，车队运抵 "
-        f"{sum(q for _n, q in CONVOY):,} 件，向 {served} 位老人发放，"
+        f"{sum(q for n, q in CONVOY if not items[n].fractional):,} 件，向 {served} 位老人发放，"
         "区新闻中心缺酒精、消毒液、紫外线灯"
     )
 
