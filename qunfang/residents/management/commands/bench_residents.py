@@ -167,8 +167,10 @@ class Command(BaseCommand):
         csv_seconds = time.perf_counter() - started
 
         timings = []
+        cpu = []
         for expect in ("created", "updated"):
             started = time.perf_counter()
+            cpu_started = time.process_time()  # this process, its pipeline thread included
             result = ledger_import(
                 actor=actor,
                 region=town,
@@ -177,6 +179,7 @@ class Command(BaseCommand):
                 filename="人员台账.csv",
             )
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             if result.errors or getattr(result, expect) != ledger.rows or not result.written:
                 raise CommandError(
                     f"导入结果异常（{expect}）：created={result.created} "
@@ -195,7 +198,10 @@ class Command(BaseCommand):
             csv_build_seconds=round(csv_seconds, 2),
             seconds=round(first, 2),
             rows_per_s=round(ledger.rows / first),
+            client_cpu_seconds=round(cpu[0], 2),
             merge_seconds=round(merge, 2),
+            merge_client_cpu_seconds=round(cpu[1], 2),
+            load_average=round(os.getloadavg()[0], 2),
             merge_rows_per_s=round(ledger.rows / merge),
             target_rows_per_s=IMPORT_TARGET_ROWS_PER_S,
             met=ledger.rows / first >= IMPORT_TARGET_ROWS_PER_S,
@@ -250,6 +256,7 @@ class Command(BaseCommand):
             run_seconds=[round(t, 3) for t in timings],
             first_seconds=round(timings[0], 3),
             best_seconds=round(min(timings), 3),
+            load_average=round(os.getloadavg()[0], 2),
             target_seconds=AUDIT_TARGET_SECONDS,
             met=min(timings) <= AUDIT_TARGET_SECONDS,
             first_met=timings[0] <= AUDIT_TARGET_SECONDS,
