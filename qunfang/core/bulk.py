@@ -15,11 +15,15 @@ from typing import Any
 from django.db import connection
 
 
-def _escape(text: str) -> str:
+def copy_escape(text: str) -> str:
+    """A string as a COPY text value."""
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
         text = text.replace("\r", "\\r")
     return text
+
+
+_escape = copy_escape
 
 
 def _copy_text(value) -> str:
@@ -159,6 +163,14 @@ class Pipeline:
         quote = connection.ops.quote_name
         cols = ", ".join(quote(c) for c in columns)
         self._jobs.put(("copy", f"COPY {quote(table)} ({cols}) FROM STDIN", copy_text(rows), None))
+
+    def insert_text(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        """insert() of rows the caller has already encoded as COPY text."""
+        if not data:
+            return
+        quote = connection.ops.quote_name
+        cols = ", ".join(quote(c) for c in columns)
+        self._jobs.put(("copy", f"COPY {quote(table)} ({cols}) FROM STDIN", data, None))
 
     def update(self, table: str, key: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         """bulk.update, queued."""

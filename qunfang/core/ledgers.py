@@ -165,8 +165,17 @@ def _streamed_import(
 
 
 def _store(
-    ledger: Ledger, actor, region, result: ImportResult, write, filename, valid_only, request
+    ledger: Ledger,
+    actor,
+    region,
+    result: ImportResult,
+    write: Callable[[], None],
+    filename: str,
+    valid_only: bool,
+    request,
 ) -> ImportResult:
+    """Run `write` in one transaction and record the import; roll it all back when a bad row
+    was found and not valid_only."""
     try:
         with transaction.atomic():
             write()

@@ -275,3 +275,39 @@ def test_valid_only_across_chunks_writes_every_good_row(cast, as_csv, small_chun
 
 def make_id_sex(number: str) -> str:
     return "M" if int(number[16]) % 2 else "F"
+
+
+def test_new_persons_are_encoded_as_the_generic_copy_encoding_would(cast, as_csv):
+    from qunfang.core import bulk
+    from qunfang.core.spreadsheets import parse_table, read_table
+    from qunfang.residents.ledgers import PERSONS, _new_person_lines, _person_rows
+
+    data = as_csv(
+        row(
+            困难类别="低保",
+            **{"监护人/联系人": "王\t建国", "联系人关系": "儿\\子", "联系人电话": "0356-1234567"},
+        ),
+        row(姓名="李明", 身份证号=LI, 联系电话="", 与户主关系="儿子", 人员状态="外出"),
+    )
+    rows, errors = parse_table(PERSONS, read_table(data))
+    assert errors == []
+    items = [(parsed, cast.village, f"index{n}") for n, parsed in enumerate(rows)]
+    households = {(cast.village.id, "0001"): 7}
+    now = "2020-02-03 08:00:00+00:00"
+    generic = bulk.copy_text(
+        [
+            (pk, *values)
+            for pk, values in zip([11, 12], _person_rows(items, {}, households, now), strict=True)
+        ]
+    )
+    fast = _new_person_lines(items, [11, 12], households, now)
+
+    def comparable(data: bytes) -> list[list[str]]:
+        lines = [line.split("\t") for line in data.decode().split("\n")]
+        for cells in lines[:-1]:
+            for column in (7, 10, 16):  # ciphertexts: fresh nonces, compared by presence
+                cells[column] = bool(cells[column])
+        return lines
+
+    assert comparable(fast) == comparable(generic)
+    assert "王\\t建国" in fast.decode()
