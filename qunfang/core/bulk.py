@@ -174,7 +174,12 @@ class Pipeline:
 
     def update(self, table: str, key: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         """bulk.update, queued."""
-        if not rows:
+        if rows:
+            self.update_text(table, key, columns, copy_text(rows))
+
+    def update_text(self, table: str, key: str, columns: Sequence[str], data: bytes) -> None:
+        """update() of rows (key, *columns) the caller has already encoded as COPY text."""
+        if not data:
             return
         quote = connection.ops.quote_name
         staging = quote(f"_bulk_update_{table}")
@@ -184,7 +189,7 @@ class Pipeline:
             f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
             f"SELECT {all_cols} FROM {quote(table)} WITH NO DATA"
         )
-        self._jobs.put(("copy", f"COPY {staging} ({all_cols}) FROM STDIN", copy_text(rows), None))
+        self._jobs.put(("copy", f"COPY {staging} ({all_cols}) FROM STDIN", data, None))
         self.execute(
             f"UPDATE {quote(table)} AS t SET {assignments} FROM {staging} AS s "
             f"WHERE t.{quote(key)} = s.{quote(key)}"
@@ -284,11 +289,17 @@ def reserve_ids(table: str, count: int) -> list[int] | None:
     if count <= 0:
         return []
     with connection.cursor() as cursor:
+        # The sequence is named as a constant (looked up per row, it costs the server ten
+        # times the nextval), and the keys come back as one text value, not 100,000 rows.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(table), count],
+            "SELECT pg_get_serial_sequence(%s, 'id')", [connection.ops.quote_name(table)]
         )
-        return [row[0] for row in cursor.fetchall()]
+        sequence = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)",
+            [sequence, count],
+        )
+        return list(map(int, cursor.fetchone()[0].split(",")))
 
 
 def select_in(

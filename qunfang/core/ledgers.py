@@ -6,11 +6,14 @@ AppConfig.ready(). `manage.py import_ledger`, the upload page and the template d
 work for it without further code.
 """
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
@@ -59,15 +62,14 @@ Exporter = Callable[..., tuple[Sequence[str], Iterable[Sequence[Any]]]]
 
 @dataclass
 class ImportStream:
-    """What a streaming writer gets: the file, its column plan, the parsed rows chunk by
-    chunk (parsing the next chunk only when asked), and whether writing is still useful."""
+    """What a streaming writer gets: the file, its column plan, and whether writing is still
+    useful. It asks for the parsed rows chunk by chunk with chunks()."""
 
     table: Table
     plan: ColumnPlan
-    chunks: Iterator[list[ParsedRow]]
     result: "ImportResult"
     valid_only: bool
-    parse_errors: list[RowError]
+    parse_errors: list[RowError] = field(default_factory=list)
 
     @property
     def writing(self) -> bool:
@@ -75,12 +77,105 @@ class ImportStream:
         rows are then still checked, for the report, but no longer written."""
         return self.valid_only or not (self.parse_errors or self.result.errors)
 
+    def parse(self, start: int) -> list[ParsedRow]:
+        """The good rows of the chunk at `start` parsed again, here; their parse errors are
+        not recorded twice."""
+        return parse_rows(self.plan, self.table.rows[start : start + STREAM_CHUNK])[0]
+
+    @contextmanager
+    def chunks(
+        self, work: Callable[[list[ParsedRow]], Any] | None = None
+    ) -> Iterator[Iterator["StreamChunk"]]:
+        """The chunks of the file in order, each parsed only when asked for (its parse errors
+        recorded), and every chunk parsed by the end, for the report.
+
+        With `work` and a file of POOL_MIN_ROWS rows or more, the chunks are parsed and given
+        to work() in worker processes forked now (they share this process's memory as it is:
+        the file, the writer's lookups, the encryption keys), as many as there are cores; the
+        caller then gets work()'s outcome of each chunk instead of its rows. Open this before
+        anything starts a thread (bulk.Pipeline): a fork copies only the calling thread.
+        work() must not use the database, and its outcome must pickle.
+        """
+        starts = range(0, len(self.table.rows), STREAM_CHUNK)
+        if work is None or len(self.table.rows) < POOL_MIN_ROWS or not _can_fork():
+            chunks = self._parsed(starts)
+            yield chunks
+            for _rest in chunks:
+                pass
+            return
+        global _POOL_JOB
+        _POOL_JOB = (self.plan, self.table.rows, STREAM_CHUNK, work)
+        workers = min(os.cpu_count() or 1, len(starts))
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_in_worker)
+        try:
+            chunks = self._worked(starts, pool.imap(_work_chunk, starts))
+            yield chunks
+            for _rest in chunks:
+                pass
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
+            _POOL_JOB = None
+
+    def _parsed(self, starts: range) -> Iterator["StreamChunk"]:
+        for start in starts:
+            parsed, errors = parse_rows(self.plan, self.table.rows[start : start + STREAM_CHUNK])
+            self.parse_errors.extend(errors)
+            yield StreamChunk(start, parsed, None)
+
+    def _worked(self, starts: range, outcomes: Iterator[tuple]) -> Iterator["StreamChunk"]:
+        for start, (errors, outcome) in zip(starts, outcomes, strict=True):
+            self.parse_errors.extend(errors)
+            yield StreamChunk(start, None, outcome)
+
+
+@dataclass
+class StreamChunk:
+    """One chunk of a streamed file: its first row's position, and either its good rows
+    (parsed here) or what the writer's work() made of them in a worker process."""
+
+    start: int
+    rows: list[ParsedRow] | None
+    outcome: Any
+
 
 # stream(actor, region, stream) does what `write` does while the file is still being parsed
 # (PostgreSQL only), so that the database stores rows while the next ones are parsed. It
 # must report exactly what `write` would for the same rows.
 StreamWriter = Callable[[Any, Any, ImportStream], None]
 STREAM_CHUNK = 5000
+# Below this many rows, forking workers and sending their results back costs more than
+# parsing in one process.
+POOL_MIN_ROWS = 20_000
+# (column plan, rows, chunk size, work) of the pooled import in progress: set before the
+# workers are forked, so that each has it without anything being sent.
+_POOL_JOB: tuple | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_worker() -> None:
+    """A worker must never use the database connections it inherits: they belong to the
+    importing process, in the middle of its transaction. They are dropped here (but kept
+    referenced: closing one would end the importer's session too; workers exit without
+    running finalizers)."""
+    for wrapper in connections.all(initialized_only=True):
+        if wrapper.connection is not None:
+            _INHERITED.append(wrapper.connection)
+            wrapper.connection = None
+
+
+_INHERITED: list[Any] = []
+
+
+def _work_chunk(start: int) -> tuple[list[RowError], Any]:
+    assert _POOL_JOB is not None
+    plan, rows, size, work = _POOL_JOB
+    parsed, errors = parse_rows(plan, rows[start : start + size])
+    return errors, work(parsed)
 
 
 @dataclass(frozen=True)
@@ -141,21 +236,12 @@ def _streamed_import(
     the writer then)."""
     plan = ColumnPlan(ledger.spec, table.headers)
     result = ImportResult(ledger=ledger.spec.name, rows=len(table.rows))
-    parse_errors: list[RowError] = []
-
-    def chunks() -> Iterator[list[ParsedRow]]:
-        for start in range(0, len(table.rows), STREAM_CHUNK):
-            parsed, errors = parse_rows(plan, table.rows[start : start + STREAM_CHUNK])
-            parse_errors.extend(errors)
-            yield parsed
-
-    stream = ImportStream(table, plan, chunks(), result, valid_only, parse_errors)
+    stream = ImportStream(table, plan, result, valid_only)
+    parse_errors = stream.parse_errors
 
     def write() -> None:
         assert ledger.stream is not None
         ledger.stream(actor, region, stream)
-        for _rest in stream.chunks:  # every row is parsed, for the report, even if not written
-            pass
         if parse_errors and not valid_only:
             result.errors = list(parse_errors)
         else:

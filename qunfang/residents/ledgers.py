@@ -2,14 +2,15 @@
 keeps them, and the writers that store parsed rows."""
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
 from qunfang.core import bulk
-from qunfang.core.crypto import blind_index, blind_indexes, decrypt, encrypt_many
+from qunfang.core.crypto import blind_index, blind_indexes, cipher, decrypt, encrypt_many
 from qunfang.core.idcard import (
     IdNumber,
     InvalidIdNumber,
@@ -551,155 +552,229 @@ def stream_persons(actor, region: Region, stream: ImportStream) -> None:
 
     Before the first chunk, one pass over the raw cells finds what every chunk needs from
     the database: persons already in the ledger (by the blind index of each ID cell), the
-    households of the villages named, and enough fresh keys for new households and persons.
-    Then each chunk is checked, encrypted and encoded here while a core.bulk.Pipeline
-    stores the previous one, foreign keys included.
+    households of the villages named, and a fresh key for each new household and person.
+    Then each chunk is parsed, checked, encrypted and encoded as COPY text (in worker
+    processes for a large file, _persons_chunk) while a core.bulk.Pipeline stores the
+    previous one, foreign keys included. What spans chunks is settled here: an ID number
+    met in an earlier chunk, a household named by several.
     """
     result = stream.result
-    today = timezone.localdate()
-    now = str(timezone.now())  # as COPY text once, not once per row ("… +00:00" is read as such)
-    resolver = VillageResolver(actor, region)
+    job = _PersonsJob(actor, region, stream)
 
-    # --- what the database holds, for the whole file at once ---
-    plan, rows = stream.plan, stream.table.rows
-    id_at, number_at = plan.position("id_number"), plan.position("register_no")
-    village_at, grid_at = plan.position("village"), plan.position("grid")
-
-    def cells_at(at: int | None) -> list[str]:
-        if at is None:
-            return [""] * len(rows)
-        return [cells[at].strip() if at < len(cells) else "" for _number, cells in rows]
-
-    # A valid ID cell parses to exactly its normalised text, so its blind index is known now.
-    candidate: dict[int, str] = {}
-    for (number, _cells), text in zip(rows, cells_at(id_at), strict=True):
-        if len(text) == 18 and text.isascii() and text.isalnum():
-            candidate[number] = text.replace("x", "X") if "x" in text else text
-        elif text:
-            candidate[number] = normalise_id_number(text)
-    wanted_households: set[tuple[int, str]] = set()
-    places: dict[tuple[str, str], int | None] = {}
-    for village, grid, register_no in zip(
-        cells_at(village_at), cells_at(grid_at), cells_at(number_at), strict=True
-    ):
-        home = places.get((village, grid), 0)
-        if home == 0:
-            place = resolver.place(village, grid or None)
-            home = places[(village, grid)] = None if type(place) is tuple else place.id
-        if home is not None:
-            wanted_households.add((home, register_no))
-    distinct = list(dict.fromkeys(candidate.values()))
-    index_of = dict(zip(distinct, blind_indexes(distinct), strict=True))
-    existing, visible_ids = _existing_persons(actor, list(index_of.values()))
-    households = _household_ids(wanted_households)
-    person_keys = bulk.reserve_ids(
-        Person._meta.db_table, sum(1 for index in index_of.values() if index not in existing)
-    )
-    household_keys = bulk.reserve_ids(
-        Household._meta.db_table, len(wanted_households) - len(households)
-    )
-    assert person_keys is not None and household_keys is not None
-
-    # --- chunk by chunk ---
     first_row: dict[str, int] = {}
     seen_households: set[tuple[int, str]] = set()
     old_tags: list[tuple] = []
-    with bulk.Pipeline(
-        check_now=(Household._meta.db_table, Person._meta.db_table, Tag._meta.db_table)
-    ) as pipe:
-
-        def take(keys: list[int], table: str, count: int) -> list[int]:
-            if len(keys) < count:  # cannot happen with the counts above; kept correct anyway
-                keys.extend(
-                    row[0]
-                    for row in pipe.fetch(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                        "FROM generate_series(1, %s)",
-                        [connection.ops.quote_name(table), count - len(keys)],
-                    )
-                )
-            taken = keys[:count]
-            del keys[:count]
-            return taken
-
-        for parsed in stream.chunks:
-            unique = _duplicates_in_file(parsed, result, first_row)
-            placed = _checked(unique, resolver, result)
-            indexes = []
-            for row, _home in placed:
-                value = row.values["id_number"].value
-                index = index_of.get(candidate.get(row.row, ""))
-                if index is None or candidate[row.row] != value:
-                    # Not foreseen by the first pass: looked up on its own.
-                    index = blind_index(value)
-                    for found in pipe.fetch(
-                        f"SELECT id_index, id, region_id, {', '.join(KEPT_WHEN_BLANK)} "
-                        f"FROM {Person._meta.db_table} WHERE id_index = %s",
-                        [index],
-                    ):
-                        existing[index] = found
-                        visible_ids.update(
-                            scoped(Region.objects.filter(pk=found[2]), actor).values_list(
-                                "pk", flat=True
-                            )
-                        )
-                indexes.append(index)
-            accepted = _in_scope(placed, indexes, existing, visible_ids, result)
+    with (
+        stream.chunks(job.work) as chunks,
+        bulk.Pipeline(
+            check_now=(Household._meta.db_table, Person._meta.db_table, Tag._meta.db_table)
+        ) as pipe,
+    ):
+        for chunk in chunks:
+            done: _PersonsChunk | None = chunk.outcome
+            if chunk.rows is not None:
+                done = _persons_chunk(job, chunk.rows, first_row, pipe.fetch)
+            elif done is None or any(value in first_row for value, _row in done.unique):
+                # A worker stopped at something only the database can answer, or the chunk
+                # repeats an ID number of an earlier one: done again here, knowing all.
+                done = _persons_chunk(job, stream.parse(chunk.start), first_row, pipe.fetch)
+            else:
+                first_row.update(done.unique)
+            result.errors.extend(done.errors)
             if not stream.writing:
                 continue
 
             new_households: list[tuple] = []
             address_updates: list[tuple] = []
-            fresh = []
-            for row, home, _index in accepted:
-                key = (home.id, row.values["register_no"])
+            for key, village_code, address in done.households:
                 if key in seen_households:
                     continue
                 seen_households.add(key)
-                address = row.values["address"] or ""
-                if key in households:
+                pk = job.households[key]
+                if key in job.on_record:
                     # A household already on record takes the file's address only where one
                     # was given (on the first row naming it, as write_persons does).
                     if address:
-                        address_updates.append((households[key], address, now))
+                        address_updates.append((pk, address, job.now))
                 else:
-                    fresh.append((key, home, address))
-            for (key, home, address), pk in zip(
-                fresh,
-                take(household_keys, Household._meta.db_table, len(fresh)),
-                strict=True,
-            ):
-                households[key] = pk
-                new_households.append((pk, key[0], home.code[:12], key[1], address, now, now))
+                    new_households.append(
+                        (pk, key[0], village_code, key[1], address, job.now, job.now)
+                    )
             pipe.insert(Household._meta.db_table, ("id", *HOUSEHOLD_FIELDS), new_households)
             pipe.update(Household._meta.db_table, "id", ("address", "updated_at"), address_updates)
-
-            new = [item for item in accepted if item[2] not in existing]
-            old = [item for item in accepted if item[2] in existing]
-            new_ids = take(person_keys, Person._meta.db_table, len(new))
-            pipe.insert_text(
-                Person._meta.db_table,
-                ("id", *PERSON_FIELDS),
-                _new_person_lines(new, new_ids, households, now),
-            )
-            pipe.update(
-                Person._meta.db_table,
-                "id",
-                UPDATED_FIELDS,
-                [
-                    (existing[values[7]][1], *(values[i] for i in UPDATED_POSITIONS))
-                    for values in _person_rows(old, existing, households, now)
-                ],
-            )
+            pipe.insert_text(Person._meta.db_table, ("id", *PERSON_FIELDS), done.new_persons)
+            pipe.update_text(Person._meta.db_table, "id", UPDATED_FIELDS, done.old_persons)
             # Brand-new persons cannot hold a tag yet: their tags are plain inserts.
-            pipe.insert(Tag._meta.db_table, TAG_FIELDS, _tag_rows(new, new_ids, today))
-            old_tags.extend(_tag_rows(old, [existing[index][1] for *_, index in old], today))
-            result.created += len(new)
-            result.updated += len(old)
+            pipe.insert_text(Tag._meta.db_table, TAG_FIELDS, done.new_tags)
+            old_tags.extend(done.old_tags)
+            result.created += done.created
+            result.updated += done.updated
     if stream.writing:
         bulk.upsert(
             Tag._meta.db_table, TAG_FIELDS, old_tags, conflict=["person_id", "kind", "start_date"]
         )
+
+
+class _NeedsDatabase(Exception):
+    """A worker met a row that the first pass did not foresee."""
+
+
+def _no_database(sql: str, params: Sequence | None = None) -> list[tuple]:
+    raise _NeedsDatabase
+
+
+class _PersonsJob:
+    """What every chunk of a streamed persons import needs, found in one pass over the raw
+    cells before the first chunk (and inherited as it is by worker processes)."""
+
+    def __init__(self, actor, region: Region, stream: ImportStream) -> None:
+        self.actor = actor
+        # Keys loaded now, before any worker is forked: each then holds these very keys
+        # rather than loading (or, for a demo without key files, generating) its own.
+        cipher()
+        self.today = timezone.localdate()
+        # As COPY text once, not once per row ("… +00:00" is read as such).
+        self.now = str(timezone.now())
+        self.resolver = resolver = VillageResolver(actor, region)
+        plan, rows = stream.plan, stream.table.rows
+        id_at, number_at = plan.position("id_number"), plan.position("register_no")
+        village_at, grid_at = plan.position("village"), plan.position("grid")
+
+        def cells_at(at: int | None) -> list[str]:
+            if at is None:
+                return [""] * len(rows)
+            return [cells[at].strip() if at < len(cells) else "" for _number, cells in rows]
+
+        # A valid ID cell parses to exactly its normalised text, so its blind index is known.
+        self.candidate = candidate = {}
+        for (number, _cells), text in zip(rows, cells_at(id_at), strict=True):
+            if len(text) == 18 and text.isascii() and text.isalnum():
+                candidate[number] = text.replace("x", "X") if "x" in text else text
+            elif text:
+                candidate[number] = normalise_id_number(text)
+        wanted: dict[tuple[int, str], None] = {}  # in file order, for the keys' order
+        places: dict[tuple[str, str], int | None] = {}
+        for village, grid, register_no in zip(
+            cells_at(village_at), cells_at(grid_at), cells_at(number_at), strict=True
+        ):
+            home = places.get((village, grid), 0)
+            if home == 0:
+                place = resolver.place(village, grid or None)
+                home = places[(village, grid)] = None if type(place) is tuple else place.id
+            if home is not None:
+                wanted[(home, register_no)] = None
+        distinct = list(dict.fromkeys(candidate.values()))
+        self.index_of = dict(zip(distinct, blind_indexes(distinct), strict=True))
+        self.existing, self.visible_ids = _existing_persons(actor, list(self.index_of.values()))
+        # Each new person and household has its key before any chunk is parsed, so that a
+        # worker can write rows that refer to them.
+        fresh = [index for index in self.index_of.values() if index not in self.existing]
+        self.person_keys = dict(
+            zip(fresh, bulk.reserve_ids(Person._meta.db_table, len(fresh)) or [], strict=True)
+        )
+        self.households = _household_ids(wanted)
+        self.on_record = set(self.households)
+        missing = [key for key in wanted if key not in self.households]
+        self.households.update(
+            zip(
+                missing,
+                bulk.reserve_ids(Household._meta.db_table, len(missing)) or [],
+                strict=True,
+            )
+        )
+
+    def work(self, rows: list[ParsedRow]) -> "_PersonsChunk | None":
+        """A chunk done in a worker process, or None where it needs the database."""
+        try:
+            return _persons_chunk(self, rows, {}, _no_database)
+        except _NeedsDatabase:
+            return None
+
+    def fresh_key(self, fetch: Callable, table: str) -> int:
+        # Only for what the first pass did not foresee.
+        return fetch(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [connection.ops.quote_name(table)]
+        )[0][0]
+
+
+@dataclass
+class _PersonsChunk:
+    """A chunk of a persons import, checked and encoded, ready to be stored."""
+
+    unique: list[tuple[str, int]]  # (ID number, row) of each row not repeating an earlier one
+    errors: list[RowError]
+    households: list[tuple[tuple[int, str], str, str]]  # (key, village code, address) named
+    new_persons: bytes  # COPY text of ("id", *PERSON_FIELDS)
+    old_persons: bytes  # COPY text of ("id", *UPDATED_FIELDS)
+    new_tags: bytes  # COPY text of TAG_FIELDS
+    old_tags: list[tuple]
+    created: int
+    updated: int
+
+
+def _persons_chunk(
+    job: _PersonsJob, parsed: list[ParsedRow], first_row: dict[str, int], fetch: Callable
+) -> _PersonsChunk:
+    """Check and encode the parsed rows of one chunk; `first_row` holds the ID numbers met
+    before it, and fetch(sql, params) answers what the first pass did not foresee."""
+    found = ImportResult(ledger=PERSONS.name)
+    unique = _duplicates_in_file(parsed, found, first_row)
+    placed = _checked(unique, job.resolver, found)
+    existing = job.existing
+    indexes = []
+    for row, _home in placed:
+        value = row.values["id_number"].value
+        index = job.index_of.get(job.candidate.get(row.row, ""))
+        if index is None or job.candidate[row.row] != value:
+            # Not foreseen by the first pass: looked up on its own.
+            index = blind_index(value)
+            for person in fetch(
+                f"SELECT id_index, id, region_id, {', '.join(KEPT_WHEN_BLANK)} "
+                f"FROM {Person._meta.db_table} WHERE id_index = %s",
+                [index],
+            ):
+                existing[index] = person
+                job.visible_ids.update(
+                    scoped(Region.objects.filter(pk=person[2]), job.actor).values_list(
+                        "pk", flat=True
+                    )
+                )
+        indexes.append(index)
+    accepted = _in_scope(placed, indexes, existing, job.visible_ids, found)
+
+    households: list[tuple[tuple[int, str], str, str]] = []
+    named: set[tuple[int, str]] = set()
+    for row, home, _index in accepted:
+        key = (home.id, row.values["register_no"])
+        if key in named:
+            continue
+        named.add(key)
+        if key not in job.households:
+            job.households[key] = job.fresh_key(fetch, Household._meta.db_table)
+        households.append((key, home.code[:12], row.values["address"] or ""))
+
+    new = [item for item in accepted if item[2] not in existing]
+    old = [item for item in accepted if item[2] in existing]
+    new_ids = []
+    for _row, _home, index in new:
+        pk = job.person_keys.get(index)
+        if pk is None:
+            pk = job.person_keys[index] = job.fresh_key(fetch, Person._meta.db_table)
+        new_ids.append(pk)
+    return _PersonsChunk(
+        unique=[(row.values["id_number"].value, row.row) for row in unique],
+        errors=found.errors,
+        households=households,
+        new_persons=_new_person_lines(new, new_ids, job.households, job.now),
+        old_persons=bulk.copy_text(
+            (existing[values[7]][1], *(values[i] for i in UPDATED_POSITIONS))
+            for values in _person_rows(old, existing, job.households, job.now)
+        ),
+        new_tags=bulk.copy_text(_tag_rows(new, new_ids, job.today)),
+        old_tags=_tag_rows(old, [existing[index][1] for *_, index in old], job.today),
+        created=len(new),
+        updated=len(old),
+    )
 
 
 def _person_rows(

@@ -63,3 +63,36 @@ def test_encrypting_many_values_gives_tokens_that_decrypt_with_fresh_nonces():
     assert tokens[1] == ""
     assert tokens[0] != tokens[2]
     assert all(token.startswith("v1:") for token in tokens if token)
+
+
+def _sealed_in_worker(value: str) -> tuple[str, str]:
+    from qunfang.core.crypto import blind_index, encrypt_many
+
+    return encrypt_many([value])[0], blind_index(value)
+
+
+@pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork"
+)
+def test_a_forked_worker_encrypts_and_indexes_with_the_parents_keys(monkeypatch):
+    # Large imports encrypt in forked worker processes; the importer decrypts and looks up.
+    # The keys the importer loaded are the ones a worker uses, whatever the environment says
+    # by the time it runs.
+    import multiprocessing
+
+    from qunfang.core.crypto import cipher
+
+    def fresh_key() -> str:
+        return "v9:" + base64.b64encode(os.urandom(32)).decode("ascii")
+
+    monkeypatch.setenv("QUNFANG_FIELD_KEYS", fresh_key())
+    cipher.cache_clear()
+    try:
+        cipher()  # as a pooled import does before forking
+        monkeypatch.setenv("QUNFANG_FIELD_KEYS", fresh_key())
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            token, index = pool.apply(_sealed_in_worker, ("14052519500308002X",))
+        assert decrypt(token) == "14052519500308002X"
+        assert index == blind_index("14052519500308002X")
+    finally:
+        cipher.cache_clear()

@@ -212,13 +212,49 @@ def test_csv_exports_read_back_in_excel_order(cast, as_csv):
     assert parsed[1][4] == "王秀英"
 
 
-@pytest.fixture
-def small_chunks(monkeypatch):
+@pytest.fixture(params=["here", "pooled"])
+def small_chunks(request, monkeypatch):
     """Imports parse and store a few rows at a time (on PostgreSQL), so that a file of a
-    handful of rows crosses chunk boundaries as a 100,000-row one does."""
+    handful of rows crosses chunk boundaries as a 100,000-row one does; once parsed in the
+    importing process, once in worker processes as a large file is."""
     import qunfang.core.ledgers
 
     monkeypatch.setattr(qunfang.core.ledgers, "STREAM_CHUNK", 2)
+    if request.param == "pooled":
+        monkeypatch.setattr(qunfang.core.ledgers, "POOL_MIN_ROWS", 0)
+    return request.param
+
+
+def test_a_large_file_is_parsed_in_worker_processes(cast, as_csv, small_chunks):
+    import os
+
+    from qunfang.core.ledgers import ImportResult, ImportStream
+    from qunfang.core.spreadsheets import ColumnPlan, read_table
+    from qunfang.residents.ledgers import PERSONS
+
+    ids = [make_id() for _ in range(5)]
+    table = read_table(as_csv(*household_rows(4, ids), row(姓名="", 身份证号=ids[4])))
+    stream = ImportStream(
+        table, ColumnPlan(PERSONS, table.headers), ImportResult(ledger="persons"), False
+    )
+    with stream.chunks(
+        lambda rows: (os.getpid(), [r.values["id_number"].value for r in rows])
+    ) as chunks:
+        got = list(chunks)
+    if small_chunks == "pooled":
+        assert all(chunk.rows is None for chunk in got)
+        assert {chunk.outcome[0] for chunk in got} - {os.getpid()} == {
+            chunk.outcome[0] for chunk in got
+        }
+        assert [n for chunk in got for n in chunk.outcome[1]] == ids[:4]
+    else:
+        assert all(chunk.outcome is None for chunk in got)
+        assert [r.values["id_number"].value for chunk in got for r in chunk.rows] == ids[:4]
+    assert [chunk.start for chunk in got] == [0, 2, 4]
+    assert [(e.row, e.column) for e in stream.parse_errors] == [(6, "姓名")]
+    # A chunk parsed again here gives the same rows without reporting its errors twice.
+    assert [r.row for r in stream.parse(4)] == []
+    assert len(stream.parse_errors) == 1
 
 
 def household_rows(count: int, ids: list[str]) -> list[dict]:
