@@ -144,7 +144,9 @@ class StreamChunk:
 # (PostgreSQL only), so that the database stores rows while the next ones are parsed. It
 # must report exactly what `write` would for the same rows.
 StreamWriter = Callable[[Any, Any, ImportStream], None]
-STREAM_CHUNK = 5000
+# Small enough that the database is soon given work and finishes soon after the last chunk
+# is ready (pooled, 2 cores: 22,300 rows/s with 2,500 against 20,700 with 5,000, medians of 5).
+STREAM_CHUNK = 2500
 # Below this many rows, forking workers and sending their results back costs more than
 # parsing in one process.
 POOL_MIN_ROWS = 20_000
