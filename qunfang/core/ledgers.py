@@ -8,6 +8,7 @@ work for it without further code.
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,7 +157,10 @@ _POOL_JOB: tuple | None = None
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Fork only a single-threaded process (the import command, the bench). In a threaded web
+    server another thread may hold a lock (logging, the database driver) that the child would
+    inherit held forever; uploads there parse in-process, as before the pool."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _in_worker() -> None:
