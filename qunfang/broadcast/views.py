@@ -30,10 +30,11 @@ from qunfang.broadcast.forms import (
 )
 from qunfang.broadcast.models import Fault, Terminal, WorkOrder
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.spreadsheets import write_csv, write_xlsx
 from qunfang.org.access import access_object, can, scoped, subtree_q
-from qunfang.org.current import current_region
+from qunfang.org.current import current_region_with
 from qunfang.org.models import Region
 from qunfang.org.roles import Capability, Level
 
@@ -41,28 +42,12 @@ PAGE_SIZE = 50
 
 
 def _region(request: HttpRequest) -> Region:
-    region = current_region(request)
-    if region is None or not can(request.user, Capability.MANAGE_PUBLICITY, region.code):
-        raise PermissionDenied
-    return region
+    return current_region_with(request, Capability.MANAGE_PUBLICITY)
 
 
 def _require_repair(user, region: Region) -> None:
     if not services.can_repair(user, region.code):
         raise PermissionDenied
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _page(request: HttpRequest, rows):
@@ -155,7 +140,7 @@ def terminal_create(request: HttpRequest) -> HttpResponse:
         try:
             services.terminal_register(actor=request.user, region=village, **data)
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记广播终端。"))
             return redirect("broadcast:terminals")
@@ -190,7 +175,7 @@ def terminal_service(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, terminal=terminal, in_service=in_service
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已恢复使用。") if in_service else _("已停用。"))
     return redirect("broadcast:terminal", pk=terminal.pk)
@@ -227,7 +212,7 @@ def report_terminal(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已上报，维修人员会尽快处理。"))
             return redirect("broadcast:report")
@@ -309,7 +294,7 @@ def fault_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
             crew=form.cleaned_data["crew"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已派单。"))
     return redirect("broadcast:fault", pk=fault.pk)
@@ -328,7 +313,7 @@ def order_arrive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.order_arrive(actor=request.user, order=order)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已登记到场。"))
     return redirect("broadcast:fault", pk=order.fault_id)
@@ -350,7 +335,7 @@ def order_close(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已修复，工单关闭。"))
     return redirect("broadcast:fault", pk=order.fault_id)
@@ -400,7 +385,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
                 end_date=data["end_date"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已编排广播节目。"))
             return redirect("broadcast:programmes")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
@@ -49,7 +50,7 @@ from qunfang.enterprises.models import (
     Problem,
 )
 from qunfang.org.access import access_object, can
-from qunfang.org.current import current_region
+from qunfang.org.current import current_region_with
 from qunfang.org.models import Region
 from qunfang.org.roles import Capability
 
@@ -64,28 +65,12 @@ MAX_PK = 2**63 - 1
 
 
 def _region(request: HttpRequest) -> Region:
-    region = current_region(request)
-    if region is None or not can(request.user, MANAGE, region.code):
-        raise PermissionDenied
-    return region
+    return current_region_with(request, MANAGE)
 
 
 def _require(user, region: Region) -> None:
     if not can(user, MANAGE, region.code):
         raise PermissionDenied
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _picked(form: Form, field: str, queryset):
@@ -219,7 +204,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
                 work_group=work_group,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记企业。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -263,7 +248,7 @@ def enterprise_assign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.enterprise_assign(actor=request.user, enterprise=enterprise, work_group=work_group)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已调整对口服务工作组。"))
     return redirect("enterprises:detail", pk=enterprise.pk)
@@ -295,7 +280,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
                 work_group=work_group,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已记录走访。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -328,7 +313,7 @@ def problem_create(request: HttpRequest, pk: int) -> HttpResponse:
                 visit=visit,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记问题。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -354,7 +339,7 @@ def problem_solve(request: HttpRequest, pk: int) -> HttpResponse:
             solved_on=form.cleaned_data["solved_on"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("问题已解决。"))
     return redirect("enterprises:detail", pk=problem.enterprise_id)
@@ -382,7 +367,7 @@ def resumption_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, enterprise=enterprise, **form.cleaned_data
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已填报复工情况。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -428,7 +413,7 @@ def fair_create(request: HttpRequest) -> HttpResponse:
                 publish=data["publish"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已创建招聘会。"))
             return redirect("enterprises:fair", pk=fair.pk)
@@ -500,7 +485,7 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.entry_apply(actor=request.user, fair=fair, enterprise=enterprise)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已申报参会，等待主办单位审核。"))
     return redirect("enterprises:fair", pk=fair.pk)
@@ -524,7 +509,7 @@ def entry_vet(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已审核。"))
     return redirect("enterprises:fair", pk=entry.fair_id)
@@ -563,7 +548,7 @@ def position_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.position_add(actor=request.user, entry=entry, **form.cleaned_data)
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已发布岗位。"))
             return redirect("enterprises:fair", pk=entry.fair_id)
@@ -753,7 +738,7 @@ def jobs_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             return render(request, "enterprises/jobs_done.html", {**context, "merged": not created})
     return render(request, "enterprises/jobs_apply.html", {**context, "form": form}, status=400)

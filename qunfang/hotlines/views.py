@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.ratelimit import Limit, hit
 from qunfang.core.spreadsheets import write_csv, write_xlsx
@@ -60,19 +61,6 @@ def _can_place(user, region: Region) -> bool:
     return can(user, Capability.VIEW_LEDGER, region.code) and can(
         user, Capability.EDIT_RECORDS, region.code
     )
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _picked(form: Form, field: str, queryset):
@@ -154,7 +142,7 @@ def line_create(request: HttpRequest) -> HttpResponse:
         try:
             services.line_create(actor=request.user, region=region, **data)
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记热线。"))
             return redirect("hotlines:lines")
@@ -205,7 +193,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已排班。"))
             return redirect("hotlines:shifts")
@@ -289,7 +277,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
                 follow_up_due=data["follow_up_due"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记来电。"))
             return redirect("hotlines:call", pk=call.pk)
@@ -349,7 +337,7 @@ def call_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
             done_on=form.cleaned_data["done_on"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已记录回访。"))
     return redirect("hotlines:call", pk=call.pk)
@@ -389,7 +377,7 @@ def call_escalate(request: HttpRequest, pk: int) -> HttpResponse:
                 place=data["place"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             if escalation.status == Escalation.Status.PLACED:
                 messages.success(request, _("已转介民政，并已安排临时照料。"))
@@ -484,7 +472,7 @@ def escalation_place(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.escalation_place(actor=request.user, escalation=escalation, **data)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已安排临时照料。"))
     return redirect("hotlines:escalations")
@@ -501,7 +489,7 @@ def escalation_close(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, escalation=escalation, note=form.cleaned_data.get("note", "")
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已结案。"))
     return redirect("hotlines:escalations")

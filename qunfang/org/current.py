@@ -1,8 +1,9 @@
 """The region a user is working in right now (the switcher's choice), kept in the session."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from qunfang.org.access import home_region, scope_for
+from qunfang.org.access import can, home_region, scope_for
 from qunfang.org.models import Region
 
 SESSION_KEY = "qunfang_region"
@@ -27,3 +28,11 @@ def current_region(request: HttpRequest) -> Region | None:
 def set_current_region(request: HttpRequest, region: Region) -> None:
     request.session[SESSION_KEY] = region.code
     request._qunfang_current_region = region
+
+
+def current_region_with(request: HttpRequest, capability: str) -> Region:
+    """The region the user works in now, if they hold `capability` there; else 403."""
+    region = current_region(request)
+    if region is None or not can(request.user, capability, region.code):
+        raise PermissionDenied
+    return region

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.spreadsheets import write_csv, write_xlsx
 from qunfang.org.access import access_object, can, scoped, subtree_q
-from qunfang.org.current import current_region
+from qunfang.org.current import current_region_with
 from qunfang.org.models import Region
 from qunfang.org.roles import Capability, Level
 from qunfang.publicity import selectors, services, stats
@@ -46,18 +47,7 @@ def _require_manage(user, region: Region) -> None:
 
 
 def _region(request: HttpRequest) -> Region:
-    region = current_region(request)
-    if region is None or not can(request.user, Capability.MANAGE_PUBLICITY, region.code):
-        raise PermissionDenied
-    return region
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
+    return current_region_with(request, Capability.MANAGE_PUBLICITY)
 
 
 def _page(request: HttpRequest, rows):
@@ -164,7 +154,7 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
                 number=data["number"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已发布 %(name)s。") % {"name": announcement})
             return redirect("publicity:announcement", pk=announcement.pk)
@@ -270,7 +260,7 @@ def _create(request, form_class, *, title: str, back: str, save, success: str, *
         try:
             save(region, form.cleaned_data)
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, success)
             return redirect(back)

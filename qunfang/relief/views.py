@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.idcard import age_on
 from qunfang.org.access import access_object, can
 from qunfang.org.current import current_region
@@ -51,20 +52,6 @@ def _can_edit(user, region: Region) -> bool:
 def _require_edit(user, region: Region) -> None:
     if not _can_edit(user, region):
         raise PermissionDenied
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    """Show a service's errors next to the fields they concern (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _picked(form: Form, field: str, queryset, user):
@@ -158,7 +145,7 @@ def assistance_create(request: HttpRequest) -> HttpResponse:
                 paperwork_due=data["paperwork_due"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记临时救助，请在期限内补齐手续。"))
             return redirect("relief:assistance")
@@ -179,7 +166,7 @@ def assistance_paperwork(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, case=case, done_on=form.cleaned_data["done_on"]
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已补齐手续。"))
     return redirect("relief:assistance")
@@ -245,7 +232,7 @@ def care_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已安排临时照料。"))
             return redirect("relief:care")
@@ -268,7 +255,7 @@ def care_end(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, arrangement=arrangement, end_date=form.cleaned_data["end_date"]
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已结束临时照料。"))
     return redirect("relief:care")
@@ -333,7 +320,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记婚丧事。"))
             return redirect("relief:events")
@@ -357,7 +344,7 @@ def event_update(request: HttpRequest, pk: int) -> HttpResponse:
             new_date=form.cleaned_data["new_date"],
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已更新婚丧事办理情况。"))
     return redirect("relief:events")
@@ -408,7 +395,7 @@ def wechat_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             if created:
                 messages.success(request, _("已登记民政事务微信群。"))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core import spreadsheets
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors
 from qunfang.core.idcard import age_on
 from qunfang.core.ledgers import ledger_import
 from qunfang.core.models import AuditEvent
@@ -57,15 +58,6 @@ def _reading_region(request: HttpRequest) -> Region:
 def _require_manage(user, region: Region) -> None:
     if not can(user, MANAGE, region.code):
         raise PermissionDenied
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    """Show a service's errors next to the fields they concern (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
 
 
 def _picked(form: Form, field: str, queryset, user):
@@ -144,9 +136,9 @@ def _save_document(
             renames = renames or {}
             rest = {renames.get(k, k): v for k, v in error.message_dict.items() if k != "lines"}
             if rest:
-                _attach(form, ValidationError(rest))
+                attach_errors(form, ValidationError(rest))
         else:
-            _attach(form, error)
+            attach_errors(form, error)
         return None, line_errors
 
 
@@ -276,7 +268,7 @@ def depot_create(request: HttpRequest) -> HttpResponse:
                     address=form.cleaned_data["address"],
                 )
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, _("已建立物资仓库。"))
                 return redirect("supplies:depot", pk=depot.pk)

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
 from qunfang.core.spreadsheets import write_csv, write_xlsx
 from qunfang.org.access import access_object, can, scope_for
-from qunfang.org.current import current_region
+from qunfang.org.current import current_region_with
 from qunfang.org.models import Region
 from qunfang.org.roles import Capability, Level
 from qunfang.volunteers import exports, selectors, services, stats
@@ -70,29 +71,12 @@ MANAGE = Capability.MANAGE_VOLUNTEERS
 
 
 def _region(request: HttpRequest) -> Region:
-    region = current_region(request)
-    if region is None or not can(request.user, MANAGE, region.code):
-        raise PermissionDenied
-    return region
+    return current_region_with(request, MANAGE)
 
 
 def _require(user, region: Region) -> None:
     if not can(user, MANAGE, region.code):
         raise PermissionDenied
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    """Show a service's errors next to the fields they concern (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error)
-
-
-def _flash(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _page(request: HttpRequest, rows):
@@ -212,7 +196,7 @@ def signup(request: HttpRequest, token: str) -> HttpResponse:
             campaign=campaign, data=_signup_data(request.POST), request=request
         )
     except ValidationError as error:
-        _attach(form, error)
+        attach_errors(form, error)
         return render(request, "volunteers/signup.html", context | {"form": form}, status=400)
     done = reverse("volunteers:signup_done", kwargs={"token": campaign.token})
     return redirect(done + ("?merged=1" if outcome.merged else ""))
@@ -261,7 +245,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, region=region, request=request, **data
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("招募令已发布，可打印二维码张贴。"))
             return redirect("volunteers:campaign", pk=campaign.pk)
@@ -378,7 +362,7 @@ def signup_vet(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("%(name)s的报名未通过。") % {"name": signup.name})
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     return _back(request, "volunteers:signups")
 
 
@@ -515,7 +499,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         request=request,
                     )
                 except ValidationError as error:
-                    _attach(form, error)
+                    attach_errors(form, error)
                 else:
                     messages.success(request, _("已保存。"))
                     return redirect("volunteers:volunteer", pk=volunteer.pk)
@@ -579,7 +563,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, _("已组建小分队“%(name)s”。") % {"name": team.name})
                 return redirect("volunteers:team", pk=team.pk)
@@ -612,7 +596,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, team=team, leader=leader, request=request
                 )
             except ValidationError as error:
-                _attach(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, _("已设置队长。"))
                 return redirect("volunteers:team", pk=team.pk)
@@ -673,7 +657,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("班次已建立，请安排志愿者。"))
             return redirect("volunteers:shift", pk=shift.pk)
@@ -727,7 +711,7 @@ def shift_assign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.shift_assign(actor=request.user, shift=shift, volunteer=volunteer, request=request)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已安排%(name)s。") % {"name": volunteer.name})
     return redirect("volunteers:shift", pk=shift.pk)
@@ -765,7 +749,7 @@ def assignment_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.assignment_check_in(actor=request.user, assignment=assignment, request=request)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("%(name)s已签到。") % {"name": assignment.volunteer.name})
     return _back(request, "volunteers:my_shifts")
@@ -780,7 +764,7 @@ def assignment_check_out(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, assignment=assignment, request=request
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(
             request,
@@ -802,7 +786,7 @@ def assignment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.assignment_cancel(actor=request.user, assignment=assignment, request=request)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已取消安排。"))
     return redirect("volunteers:shift", pk=assignment.shift_id)
@@ -878,7 +862,7 @@ def round_schedule(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request,
@@ -916,7 +900,7 @@ def round_done(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已确认完成：%(place)s。") % {"place": round.place})
     return _back(request, "volunteers:rounds")
@@ -929,7 +913,7 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.round_reopen(actor=request.user, round=round, request=request)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已撤销完成：%(place)s。") % {"place": round.place})
     return _back(request, "volunteers:rounds")
@@ -977,7 +961,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, region=family_region, request=request, **data
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记。"))
             return redirect("volunteers:angels")
@@ -1015,7 +999,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记需求，请对接志愿者或爱心企业。"))
             return redirect("volunteers:angels")
@@ -1052,7 +1036,7 @@ def need_match(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已对接。"))
     return redirect("volunteers:angels")
@@ -1067,7 +1051,7 @@ def need_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.need_done(actor=request.user, need=need, result=result, request=request)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("需求已完成。"))
     return redirect("volunteers:angels")
@@ -1084,7 +1068,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
                 actor=request.user, region=region, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _attach(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("已登记爱心企业。"))
             return redirect("volunteers:enterprises")
