@@ -8,7 +8,7 @@ The child-in-danger escalation hands the child to civil affairs through relief's
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +27,8 @@ from qunfang.core.idcard import (
 from qunfang.core.models import AuditEvent
 from qunfang.hotlines.models import MAX_CALL_MINUTES, MAX_SHIFT_HOURS, Call, Escalation, Line, Shift
 from qunfang.org.access import subtree_q
-from qunfang.org.models import Membership, Region
-from qunfang.org.roles import ROLE_CAPABILITIES, Capability, Level
+from qunfang.org.models import Department, Membership, Region
+from qunfang.org.roles import ROLE_CAPABILITIES, Capability, Level, Role
 from qunfang.relief import services as relief_services
 from qunfang.relief.models import CHILD_AGE, CareArrangement
 from qunfang.residents.models import Person
@@ -337,8 +337,29 @@ def call_follow_up(*, actor, call: Call, note: str, done_on: dt.date | None = No
     return call
 
 
+def may_read_notes(user, code: str) -> bool:
+    """Counselling notes are for those who answer the line: counsellors, and the staff of the
+    Youth League committee that runs 12355 (团委), at or above the call's region. Others who
+    handle hotline matters (leaders, towns, other work groups) see the log without the notes."""
+    if user.is_superuser:
+        return True
+    return any(
+        code.startswith(m.region.code)
+        and (
+            m.role == Role.COUNSELLOR
+            or (m.department is not None and m.department.kind == Department.Kind.YOUTH_LEAGUE)
+        )
+        for m in Membership.objects.filter(user=user, is_active=True).select_related(
+            "region", "department"
+        )
+    )
+
+
 def call_read_notes(*, actor, call: Call, request=None) -> str:
-    """The counsellor's notes of a call, decrypted; every read is audited."""
+    """The counsellor's notes of a call, decrypted; every read is audited. Refused (403) to
+    anyone `may_read_notes` does not allow."""
+    if not may_read_notes(actor, call.region.code):
+        raise PermissionDenied
     audit_record(
         action=AuditEvent.Action.READ,
         actor=actor,

@@ -303,7 +303,9 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not can(request.user, Capability.VIEW_SENSITIVE, call.region.code):
             raise PermissionDenied
         phone = services.call_reveal_phone(actor=request.user, call=call, request=request)
-    notes = services.call_read_notes(actor=request.user, call=call, request=request)
+    notes = None
+    if services.may_read_notes(request.user, call.region.code):
+        notes = services.call_read_notes(actor=request.user, call=call, request=request)
     escalation = Escalation.objects.filter(call=call).select_related("region", "care").first()
     return render(
         request,

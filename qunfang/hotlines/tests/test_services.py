@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -137,6 +137,17 @@ def test_repeat_callers_are_recognised_by_the_blind_index(cast, lines):
     first = log_call(cast.counsellor, lines.psych, cast.village)
     log_call(cast.counsellor, lines.rescue, cast.village, received_at=hours_ago(1))
     assert services.calls_from_same_number(first) == 2
+
+
+def test_only_those_who_answer_the_line_read_the_notes(cast, calls):
+    """Counsellors and the Youth League's staff read notes; a leader, a town cadre or another
+    work group's staff who handle hotline matters do not, and no read is recorded for them."""
+    for user in (cast.hq, cast.dept, cast.town_cadre):
+        assert not services.may_read_notes(user, calls.own.region.code)
+        with pytest.raises(PermissionDenied):
+            services.call_read_notes(actor=user, call=calls.own)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.READ).exists()
+    assert services.may_read_notes(cast.counsellor, calls.own.region.code)
 
 
 def test_reading_the_notes_is_audited(cast, calls):

@@ -105,6 +105,7 @@ def test_revealing_the_number_needs_view_sensitive_and_is_audited(cast, calls):
     assert client_for(cast.counsellor).post(url, {"reveal": "1"}).status_code == 403
     response = client_for(cast.hq).post(url, {"reveal": "1"})
     assert "13812345678" in response.content.decode()
+    assert "睡不着" not in response.content.decode()  # the leader sees the number, not the notes
     assert AuditEvent.objects.filter(target__contains="完整来电号码", actor=cast.hq).exists()
 
 
