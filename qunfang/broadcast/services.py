@@ -28,6 +28,7 @@ from qunfang.broadcast.models import (
     WorkOrder,
 )
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import clean_text
 from qunfang.core.models import AuditEvent
 from qunfang.org.access import can, scope_for
 from qunfang.org.models import Membership, Region
@@ -71,10 +72,6 @@ TIME_IN_FUTURE = gettext_noop("时间不能晚于现在。")
 CAUSE_INVALID = gettext_noop("请选择查明的故障原因。")
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
 
 
 def _local(moment: dt.datetime) -> str:
@@ -152,22 +149,22 @@ def terminal_register(
 ) -> Terminal:
     _require(can_repair(actor, region.code))
     errors: dict[str, list[str]] = {}
-    code = _text(code)
+    code = clean_text(code)
     if region.level != Level.VILLAGE:
         errors.setdefault("region", []).append(_(NOT_VILLAGE))
     if not code:
         errors.setdefault("code", []).append(_(CODE_REQUIRED))
     elif Terminal.objects.filter(code=code).exists():
         errors.setdefault("code", []).append(_(CODE_TAKEN).format(code=code))
-    if not _text(location):
+    if not clean_text(location):
         errors.setdefault("location", []).append(_(LOCATION_REQUIRED))
     if errors:
         raise ValidationError(errors)
     terminal = Terminal.objects.create(
         region=region,
         code=code[:40],
-        location=_text(location)[:200],
-        model=_text(model)[:100],
+        location=clean_text(location)[:200],
+        model=clean_text(model)[:100],
         monitored=monitored,
         installed_on=installed_on,
     )
@@ -205,7 +202,7 @@ def schedule_parse(values: Iterable[str]) -> list[str]:
     seen: list[str] = []
     problems: list[str] = []
     for raw in values:
-        value = _text(raw).replace("：", ":")
+        value = clean_text(raw).replace("：", ":")
         if not value:
             continue
         if len(value) == 4 and value[1] == ":":
@@ -237,7 +234,7 @@ def programme_create(
 ) -> Programme:
     _require(can_repair(actor, region.code))
     errors: dict[str, list[str]] = {}
-    if not _text(title):
+    if not clean_text(title):
         errors["title"] = [_(TITLE_REQUIRED)]
     try:
         times = schedule_parse(schedule)
@@ -249,8 +246,8 @@ def programme_create(
         raise ValidationError(errors)
     programme = Programme.objects.create(
         region=region,
-        title=_text(title)[:200],
-        content=_text(content),
+        title=clean_text(title)[:200],
+        content=clean_text(content),
         announcement=announcement,
         schedule=times,
         start_date=start_date,
@@ -311,7 +308,7 @@ def fault_report(*, actor, terminal: Terminal, kind: str, description: str = "")
         region_id=terminal.region_id,
         source=Fault.Source.CADRE,
         kind=kind,
-        description=_text(description)[:300],
+        description=clean_text(description)[:300],
         reported_at=now,
         reported_by=actor,
     )
@@ -339,7 +336,7 @@ def _parse_beats(
     count = 0
     for row, (code, moment) in enumerate(beats, start=1):
         count += 1
-        code = _text(code)
+        code = clean_text(code)
         if not code:
             problems.append(_(BEAT_CODE_MISSING).format(row=row))
             continue
@@ -454,7 +451,7 @@ def fault_dispatch(*, actor, fault: Fault, team: str, assignee=None, crew: str =
     errors: dict[str, list[str]] = {}
     if team not in WorkOrder.Team.values:
         errors["team"] = [_(TEAM_INVALID)]
-    if assignee is None and not _text(crew):
+    if assignee is None and not clean_text(crew):
         errors["assignee"] = [_(ASSIGNEE_REQUIRED)]
     elif assignee is not None and not can_repair(assignee, code):
         errors["assignee"] = [_(ASSIGNEE_CANNOT_REPAIR).format(name=assignee.get_username())]
@@ -465,7 +462,7 @@ def fault_dispatch(*, actor, fault: Fault, team: str, assignee=None, crew: str =
         region_id=fault.region_id,
         team=team,
         assignee=assignee,
-        crew=_text(crew)[:200],
+        crew=clean_text(crew)[:200],
         assigned_at=timezone.now(),
         assigned_by=actor,
     )
@@ -529,7 +526,7 @@ def order_close(
     # A crew that never logged its arrival responded no later than it repaired.
     order.responded_at = order.responded_at or repaired_at
     order.closed_by = actor
-    order.note = _text(note)[:300]
+    order.note = clean_text(note)[:300]
     order.save()
     fault = order.fault
     fault.status = Fault.Status.CLOSED

@@ -19,3 +19,23 @@ def attach_errors(form: Form, error: ValidationError) -> None:
 def flash_errors(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+class FieldErrors:
+    """Collects every problem of one input, so the person sees them all at once; services raise
+    them together as one ValidationError keyed by field."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.by_field.setdefault(field, []).append(message)
+
+    def raise_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def clean_text(value: str | None) -> str:
+    """A typed value with surrounding blanks dropped; None counts as empty."""
+    return (value or "").strip()

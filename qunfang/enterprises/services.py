@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from qunfang.core.audit import audit_record
 from qunfang.core.crypto import blind_index, decrypt, encrypt
+from qunfang.core.errors import FieldErrors, clean_text
 from qunfang.core.idcard import mask_phone, parse_phone
 from qunfang.core.models import AuditEvent
 from qunfang.enterprises.credit_code import InvalidCreditCode, parse_credit_code
@@ -81,24 +82,6 @@ AGE_LOW, AGE_HIGH = 16, 70
 NAME_PATTERN = re.compile(r"^[\u4e00-\u9fffA-Za-z·•．. ]{2,30}$")
 
 
-class _Errors:
-    """Collects every problem of one input, so the person sees them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
-
-
 def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -125,8 +108,8 @@ def enterprise_create(
     work_group: Department | None = None,
 ) -> Enterprise:
     """Register an enterprise with its unified social credit code (checked, unique)."""
-    name, contact_name = _text(name), _text(contact_name)
-    errors = _Errors()
+    name, contact_name = clean_text(name), clean_text(contact_name)
+    errors = FieldErrors()
     if not name:
         errors.add("name", _(NAME_REQUIRED))
     code = ""
@@ -149,7 +132,7 @@ def enterprise_create(
     if not contact_name:
         errors.add("contact_name", _(CONTACT_REQUIRED))
     phone = ""
-    if _text(contact_phone):
+    if clean_text(contact_phone):
         try:
             phone = parse_phone(contact_phone)
         except ValueError as error:
@@ -211,8 +194,8 @@ def visit_record(
     work_group: Department | None = None,
 ) -> Visit:
     """Record a visit to an enterprise; the work group defaults to the enterprise's own."""
-    visitors, notes = _text(visitors), _text(notes)
-    errors = _Errors()
+    visitors, notes = clean_text(visitors), clean_text(notes)
+    errors = FieldErrors()
     if visited_on > timezone.localdate():
         errors.add("visited_on", _(VISIT_IN_FUTURE))
     if not visitors:
@@ -247,8 +230,8 @@ def problem_raise(
     raised_on: dt.date,
     visit: Visit | None = None,
 ) -> Problem:
-    description = _text(description)
-    errors = _Errors()
+    description = clean_text(description)
+    errors = FieldErrors()
     if category not in Problem.Category.values:
         errors.add("category", _(CATEGORY_INVALID))
     if not description:
@@ -286,8 +269,8 @@ def problem_solve(
         .select_related("enterprise__region")
         .get(pk=problem.pk)
     )
-    resolution = _text(resolution)
-    errors = _Errors()
+    resolution = clean_text(resolution)
+    errors = FieldErrors()
     if problem.status == Problem.Status.SOLVED:
         errors.add("resolution", _(PROBLEM_SOLVED))
     if not resolution:
@@ -322,7 +305,7 @@ def resumption_report(
     """Record where an enterprise stands on resuming work; the latest report by date is the
     enterprise's current status."""
     enterprise = Enterprise.objects.select_for_update(of=("self",)).get(pk=enterprise.pk)
-    errors = _Errors()
+    errors = FieldErrors()
     if status not in Enterprise.Resumption.values:
         errors.add("status", _(STATUS_INVALID))
     if reported_on > timezone.localdate():
@@ -339,7 +322,7 @@ def resumption_report(
         status=status,
         reported_on=reported_on,
         workers_back=workers_back,
-        note=_text(note)[:200],
+        note=clean_text(note)[:200],
         reported_by=actor,
     )
     if enterprise.resumption_since is None or reported_on >= enterprise.resumption_since:
@@ -374,8 +357,8 @@ def fair_create(
     organiser: Department | None = None,
     publish: bool = False,
 ) -> JobFair:
-    title = _text(title)
-    errors = _Errors()
+    title = clean_text(title)
+    errors = FieldErrors()
     if not title:
         errors.add("title", _(FAIR_TITLE_REQUIRED))
     if ends_on < starts_on:
@@ -389,7 +372,7 @@ def fair_create(
         title=title,
         starts_on=starts_on,
         ends_on=ends_on,
-        description=_text(description)[:2000],
+        description=clean_text(description)[:2000],
         is_published=publish,
     )
     audit_record(
@@ -417,7 +400,7 @@ def fair_publish(*, actor, fair: JobFair, published: bool) -> JobFair:
 @transaction.atomic
 def entry_apply(*, actor, fair: JobFair, enterprise: Enterprise) -> FairEntry:
     """An enterprise applies to join a fair (申报); the organisers vet it."""
-    errors = _Errors()
+    errors = FieldErrors()
     if fair.ends_on < timezone.localdate():
         errors.add("fair", _(FAIR_ENDED))
     if FairEntry.objects.filter(fair=fair, enterprise=enterprise).exists():
@@ -445,8 +428,8 @@ def entry_vet(*, actor, entry: FairEntry, approve: bool, reason: str = "") -> Fa
         .select_related("enterprise__region")
         .get(pk=entry.pk)
     )
-    reason = _text(reason)
-    errors = _Errors()
+    reason = clean_text(reason)
+    errors = FieldErrors()
     if entry.status != FairEntry.Status.PENDING:
         errors.add("__all__", _(ENTRY_VETTED))
     if not approve and not reason:
@@ -469,7 +452,7 @@ def entry_vet(*, actor, entry: FairEntry, approve: bool, reason: str = "") -> Fa
 def position_validate(
     *, title: str, headcount: object, salary_min: object, salary_max: object, place: str
 ) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     if not title:
         errors.add("title", _(POSITION_TITLE_REQUIRED))
     if not _count(headcount) or not 1 <= headcount <= MAX_HEADCOUNT:
@@ -498,7 +481,7 @@ def position_add(
     place: str,
     requirements: str = "",
 ) -> Position:
-    title, place, requirements = _text(title), _text(place), _text(requirements)
+    title, place, requirements = clean_text(title), clean_text(place), clean_text(requirements)
     if entry.status != FairEntry.Status.APPROVED:
         raise ValidationError({"__all__": [_(ENTRY_NOT_APPROVED)]})
     position_validate(
@@ -564,8 +547,8 @@ def application_submit(
 ) -> tuple[Application, bool]:
     """A job-seeker applies (public page). The same phone applying to the same position again
     updates the first application and counts the submission. Returns (application, created)."""
-    name, experience = _text(name), _text(experience)
-    errors = _Errors()
+    name, experience = clean_text(name), clean_text(experience)
+    errors = FieldErrors()
     if not position_is_public(position):
         errors.add("__all__", _(POSITION_CLOSED))
     if not NAME_PATTERN.match(name):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from qunfang.core.audit import audit_record
 from qunfang.core.crypto import blind_index, decrypt, encrypt
+from qunfang.core.errors import FieldErrors, clean_text
 from qunfang.core.idcard import (
     InvalidIdNumber,
     age_on,
@@ -73,24 +74,6 @@ ESCALATION_NAME_MISMATCH = gettext_noop("身份证号对应的人员姓名与转
 ESCALATION_CLOSE_NOTE = gettext_noop("结案须写明原因（如已由亲属接回）。")
 
 
-class _Errors:
-    """Collects every problem of one input, so the person sees them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
-
-
 # --- lines ----------------------------------------------------------------------------------
 
 
@@ -106,8 +89,8 @@ def line_create(
     opened_on: dt.date | None = None,
 ) -> Line:
     """Register a hotline number run by `region`."""
-    name, number, hours = _text(name), _text(number), _text(hours) or "24小时"
-    errors = _Errors()
+    name, number, hours = clean_text(name), clean_text(number), clean_text(hours) or "24小时"
+    errors = FieldErrors()
     if not name:
         errors.add("name", _(LINE_NAME_REQUIRED))
     if not (3 <= len(number) <= 20) or not all(c.isdigit() or c == "-" for c in number):
@@ -158,7 +141,7 @@ def shift_create(
     """Put a counsellor on duty. One counsellor is never on two shifts at once (on any line)."""
     # Lock the counsellor so two planners cannot book overlapping shifts at the same moment.
     counsellor = get_user_model().objects.select_for_update().get(pk=counsellor.pk)
-    errors = _Errors()
+    errors = FieldErrors()
     memberships = hotline_memberships(counsellor)
     if not memberships:
         errors.add("counsellor", _(SHIFT_NOT_COUNSELLOR))
@@ -191,7 +174,7 @@ def shift_create(
         region=memberships[0].region,
         starts_at=starts_at,
         ends_at=ends_at,
-        note=_text(note),
+        note=clean_text(note),
     )
     audit_record(
         action=AuditEvent.Action.CREATE,
@@ -217,7 +200,7 @@ def call_validate(
     follow_up_due: dt.date | None,
 ) -> None:
     """Raise a ValidationError keyed by field for anything wrong with one call."""
-    errors = _Errors()
+    errors = FieldErrors()
     if received_at > timezone.now() + dt.timedelta(minutes=1):
         errors.add("received_at", _(CALL_IN_FUTURE))
     if (
@@ -259,7 +242,7 @@ def call_record(
     follow_up_due: dt.date | None = None,
 ) -> Call:
     """Log one call. The caller's number and the notes are stored encrypted."""
-    errors = _Errors()
+    errors = FieldErrors()
     try:
         call_validate(
             received_at=received_at,
@@ -275,7 +258,7 @@ def call_record(
             for message in field_messages:
                 errors.add(field, message)
     phone = ""
-    if _text(caller_phone):
+    if clean_text(caller_phone):
         try:
             phone = parse_phone(caller_phone)
         except ValueError as error:
@@ -294,7 +277,7 @@ def call_record(
         topic=topic,
         risk=risk,
         action=action,
-        notes=encrypt(_text(notes)),
+        notes=encrypt(clean_text(notes)),
         follow_up_due=follow_up_due,
     )
     audit_record(
@@ -312,8 +295,8 @@ def call_follow_up(*, actor, call: Call, note: str, done_on: dt.date | None = No
     """Record that a call was followed up (回访)."""
     done_on = done_on or timezone.localdate()
     call = Call.objects.select_for_update(of=("self",)).select_related("region").get(pk=call.pk)
-    note = _text(note)
-    errors = _Errors()
+    note = clean_text(note)
+    errors = FieldErrors()
     if call.follow_up_due is None:
         errors.add("done_on", _(FOLLOW_UP_NONE))
     elif call.follow_up_done_on is not None:
@@ -401,7 +384,7 @@ def _child_in_register(village: Region, id_number: str) -> Person | None:
     )
 
 
-def _care_errors_into(errors: _Errors, error: ValidationError) -> None:
+def _care_errors_into(errors: FieldErrors, error: ValidationError) -> None:
     """relief's errors keyed by its field names, keyed by the escalation form's instead."""
     names = {"person": "child_id_number", "start_date": "child_id_number"}
     for field, field_messages in error.message_dict.items():
@@ -430,9 +413,13 @@ def call_escalate(
     relief.services.care_arrange and linked to the escalation; otherwise the escalation waits
     as PENDING for civil affairs to place the child (escalation_place)."""
     call = Call.objects.select_for_update(of=("self",)).get(pk=call.pk)
-    child_name, situation = _text(child_name), _text(situation)
-    carer_name, carer_phone, place = _text(carer_name), _text(carer_phone), _text(place)
-    errors = _Errors()
+    child_name, situation = clean_text(child_name), clean_text(situation)
+    carer_name, carer_phone, place = (
+        clean_text(carer_name),
+        clean_text(carer_phone),
+        clean_text(place),
+    )
+    errors = FieldErrors()
     if Escalation.objects.filter(call=call).exists():
         errors.add("__all__", _(ESCALATION_EXISTS))
     if village.level != Level.VILLAGE:
@@ -482,8 +469,8 @@ def call_escalate(
     return escalation
 
 
-def _parse_child_id(errors: _Errors, raw: str) -> str:
-    raw = _text(raw)
+def _parse_child_id(errors: FieldErrors, raw: str) -> str:
+    raw = clean_text(raw)
     if not raw:
         return ""
     try:
@@ -497,7 +484,7 @@ def _parse_child_id(errors: _Errors, raw: str) -> str:
 
 
 def _place(*, actor, escalation: Escalation, person: Person, carer_name, carer_phone, place):
-    errors = _Errors()
+    errors = FieldErrors()
     if person.name != escalation.child_name:
         errors.add("child_id_number", _(ESCALATION_NAME_MISMATCH))
         errors.raise_any()
@@ -544,12 +531,12 @@ def escalation_place(
         .select_related("region")
         .get(pk=escalation.pk)
     )
-    errors = _Errors()
+    errors = FieldErrors()
     if escalation.status != Escalation.Status.PENDING:
         errors.add("__all__", _(ESCALATION_NOT_PENDING))
         errors.raise_any()
     id_number = _parse_child_id(errors, child_id_number)
-    if not _text(child_id_number):
+    if not clean_text(child_id_number):
         errors.add("child_id_number", _(ESCALATION_ID_REQUIRED))
     errors.raise_any()
     person = _child_in_register(escalation.region, id_number)
@@ -564,9 +551,9 @@ def escalation_place(
         actor=actor,
         escalation=escalation,
         person=person,
-        carer_name=_text(carer_name),
-        carer_phone=_text(carer_phone),
-        place=_text(place),
+        carer_name=clean_text(carer_name),
+        carer_phone=clean_text(carer_phone),
+        place=clean_text(place),
     )
 
 
@@ -578,8 +565,8 @@ def escalation_close(*, actor, escalation: Escalation, note: str) -> Escalation:
         .select_related("region")
         .get(pk=escalation.pk)
     )
-    note = _text(note)
-    errors = _Errors()
+    note = clean_text(note)
+    errors = FieldErrors()
     if escalation.status != Escalation.Status.PENDING:
         errors.add("__all__", _(ESCALATION_NOT_PENDING))
     if not note:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from qunfang.core.audit import audit_record
+from qunfang.core.errors import FieldErrors, clean_text
 from qunfang.core.models import AuditEvent
 from qunfang.org.access import can
 from qunfang.org.models import Region
@@ -60,24 +61,6 @@ EXPERT_REQUIRED = gettext_noop("请填写专家姓名。")
 PLATFORM_REQUIRED = gettext_noop("请填写播出平台。")
 
 
-class _Errors:
-    """Collects every problem of one input, so the person sees them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
-
-
 def _is_count(value: object, minimum: int = 0) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
@@ -109,7 +92,7 @@ def series_next_number(series: AnnouncementSeries) -> int:
 @transaction.atomic
 def series_get_or_create(*, actor, region: Region, name: str) -> AnnouncementSeries:
     _require(actor, region)
-    name = _text(name)
+    name = clean_text(name)
     if not name:
         raise ValidationError({"series": _(SERIES_NAME_REQUIRED)})
     series, created = AnnouncementSeries.objects.get_or_create(region=region, name=name[:100])
@@ -163,7 +146,7 @@ def announcement_publish(
     """
     _require(actor, region)
     issued_at = issued_at or timezone.now()
-    errors = _Errors()
+    errors = FieldErrors()
     if isinstance(series, str):
         series = series_get_or_create(actor=actor, region=region, name=series)
     if series.region_id != region.pk:
@@ -175,7 +158,7 @@ def announcement_publish(
         # Lock the series so that two publishers cannot take the same number; the second
         # waits here and then sees the first one's issue.
         AnnouncementSeries.objects.select_for_update().get(pk=series.pk)
-    title = _text(title)
+    title = clean_text(title)
     if not title:
         errors.add("title", _(TITLE_REQUIRED))
     if issued_at > timezone.now() + dt.timedelta(minutes=1):
@@ -212,9 +195,9 @@ def announcement_publish(
         region=region,
         number=number,
         title=title[:200],
-        body=_text(body),
+        body=clean_text(body),
         issued_at=issued_at,
-        source_label=_text(source_label)[:100],
+        source_label=clean_text(source_label)[:100],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _audit(
@@ -268,7 +251,7 @@ def announcement_add_channel(
 # --- press, articles, materials, expert broadcasts ---------------------------------------------
 
 
-def _not_future(errors: _Errors, field: str, day: dt.date) -> None:
+def _not_future(errors: FieldErrors, field: str, day: dt.date) -> None:
     if day > timezone.localdate():
         errors.add(field, _(DATE_IN_FUTURE))
 
@@ -285,35 +268,35 @@ def press_item_record(
     url: str = "",
 ) -> PressItem:
     _require(actor, region)
-    errors = _Errors()
-    if not _text(outlet):
+    errors = FieldErrors()
+    if not clean_text(outlet):
         errors.add("outlet", _(OUTLET_REQUIRED))
     if level not in PressLevel.values:
         errors.add("level", _(LEVEL_INVALID))
-    if not _text(title):
+    if not clean_text(title):
         errors.add("title", _(TITLE_REQUIRED))
     _not_future(errors, "published_on", published_on)
-    if _text(url):
+    if clean_text(url):
         # Only web links: the list page renders the link, so javascript: must never get in.
         try:
-            URLValidator(schemes=["http", "https"])(_text(url))
+            URLValidator(schemes=["http", "https"])(clean_text(url))
         except ValidationError:
             errors.add("url", _(URL_INVALID))
     errors.raise_any()
     item = PressItem.objects.create(
         region=region,
-        outlet=_text(outlet)[:100],
+        outlet=clean_text(outlet)[:100],
         level=level,
-        title=_text(title)[:200],
+        title=clean_text(title)[:200],
         published_on=published_on,
-        url=_text(url),
+        url=clean_text(url),
         created_by=actor,
     )
     _audit(actor, AuditEvent.Action.CREATE, item, region)
     return item
 
 
-def _article_counts(errors: _Errors, reads: object, reprints: object) -> None:
+def _article_counts(errors: FieldErrors, reads: object, reprints: object) -> None:
     if not _is_count(reads):
         errors.add("reads", _(COUNT_INVALID))
     if not _is_count(reprints):
@@ -333,22 +316,22 @@ def article_record(
     reprinted_by: str = "",
 ) -> Article:
     _require(actor, region)
-    errors = _Errors()
-    if not _text(account):
+    errors = FieldErrors()
+    if not clean_text(account):
         errors.add("account", _(ACCOUNT_REQUIRED))
-    if not _text(title):
+    if not clean_text(title):
         errors.add("title", _(TITLE_REQUIRED))
     _not_future(errors, "published_on", published_on)
     _article_counts(errors, reads, reprints)
     errors.raise_any()
     article = Article.objects.create(
         region=region,
-        account=_text(account)[:100],
-        title=_text(title)[:200],
+        account=clean_text(account)[:100],
+        title=clean_text(title)[:200],
         published_on=published_on,
         reads=reads,
         reprints=reprints,
-        reprinted_by=_text(reprinted_by)[:200],
+        reprinted_by=clean_text(reprinted_by)[:200],
         created_by=actor,
     )
     _audit(actor, AuditEvent.Action.CREATE, article, region)
@@ -361,12 +344,12 @@ def article_update_counts(
 ) -> Article:
     """Reads and reprints keep growing after publication; the latest figures replace the old."""
     _require(actor, article.region)
-    errors = _Errors()
+    errors = FieldErrors()
     _article_counts(errors, reads, reprints)
     errors.raise_any()
     before = {"reads": article.reads, "reprints": article.reprints}
     article.reads, article.reprints = reads, reprints
-    article.reprinted_by = _text(reprinted_by)[:200] or article.reprinted_by
+    article.reprinted_by = clean_text(reprinted_by)[:200] or article.reprinted_by
     article.save(update_fields=["reads", "reprints", "reprinted_by", "updated_at"])
     _audit(
         actor,
@@ -390,7 +373,7 @@ def material_record(
     title: str = "",
 ) -> MaterialDistribution:
     _require(actor, region)
-    errors = _Errors()
+    errors = FieldErrors()
     if kind not in MaterialKind.values:
         errors.add("kind", _(KIND_INVALID))
     if not _is_count(quantity, 1):
@@ -400,7 +383,7 @@ def material_record(
     material = MaterialDistribution.objects.create(
         region=region,
         kind=kind,
-        title=_text(title)[:200],
+        title=clean_text(title)[:200],
         quantity=quantity,
         distributed_on=distributed_on,
         created_by=actor,
@@ -422,12 +405,12 @@ def expert_broadcast_record(
     expert_org: str = "",
 ) -> ExpertBroadcast:
     _require(actor, region)
-    errors = _Errors()
-    if not _text(topic):
+    errors = FieldErrors()
+    if not clean_text(topic):
         errors.add("topic", _(TOPIC_REQUIRED))
-    if not _text(expert):
+    if not clean_text(expert):
         errors.add("expert", _(EXPERT_REQUIRED))
-    if not _text(platform):
+    if not clean_text(platform):
         errors.add("platform", _(PLATFORM_REQUIRED))
     if not _is_count(viewers):
         errors.add("viewers", _(COUNT_INVALID))
@@ -435,11 +418,11 @@ def expert_broadcast_record(
     errors.raise_any()
     show = ExpertBroadcast.objects.create(
         region=region,
-        topic=_text(topic)[:200],
-        expert=_text(expert)[:100],
-        expert_org=_text(expert_org)[:100],
+        topic=clean_text(topic)[:200],
+        expert=clean_text(expert)[:100],
+        expert_org=clean_text(expert_org)[:100],
         aired_on=aired_on,
-        platform=_text(platform)[:200],
+        platform=clean_text(platform)[:200],
         viewers=viewers,
         created_by=actor,
     )

@@ -8,7 +8,6 @@ functions are shared with the admin forms so that the back office applies the sa
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from qunfang.core.audit import audit_record
 from qunfang.core.crypto import encrypt
+from qunfang.core.errors import FieldErrors, clean_text
 from qunfang.core.idcard import age_on, mask_phone, parse_phone
 from qunfang.core.models import AuditEvent
 from qunfang.org.models import Region
@@ -77,24 +77,6 @@ WECHAT_ADMIN_REQUIRED = gettext_noop("请填写群主姓名。")
 WECHAT_MEMBERS_INVALID = gettext_noop("成员数应为不小于 0 的整数。")
 
 
-class _Errors:
-    """Collects every problem of one input, so the person sees them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
-
-
 def _is_whole_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -113,7 +95,7 @@ def assistance_validate(
     paperwork_due: dt.date,
 ) -> None:
     """Raise a ValidationError keyed by field for anything wrong with one grant."""
-    errors = _Errors()
+    errors = FieldErrors()
     if reason not in AssistanceCase.Reason.values:
         errors.add("reason", _(REASON_INVALID))
     elif reason == AssistanceCase.Reason.OTHER and not reason_detail:
@@ -152,8 +134,8 @@ def assistance_grant(
 ) -> AssistanceCase:
     """Grant temporary assistance now; the paperwork follows by `paperwork_due`
     (先救助后补手续; PAPERWORK_DAYS after the grant unless given)."""
-    reason_detail = _text(reason_detail)
-    in_kind_description = _text(in_kind_description)
+    reason_detail = clean_text(reason_detail)
+    in_kind_description = clean_text(in_kind_description)
     if paperwork_due is None:
         paperwork_due = default_paperwork_due(granted_on)
     assistance_validate(
@@ -204,7 +186,7 @@ def assistance_complete_paperwork(
         .select_related("region")
         .get(pk=case.pk)
     )
-    errors = _Errors()
+    errors = FieldErrors()
     if case.paperwork_done_on is not None:
         errors.add("done_on", _(PAPERWORK_ALREADY_DONE))
     elif done_on < case.granted_on:
@@ -238,8 +220,8 @@ def _care_errors(
     end_date: dt.date | None,
     status: str,
     exclude_pk: int | None,
-) -> _Errors:
-    errors = _Errors()
+) -> FieldErrors:
+    errors = FieldErrors()
     if reason not in CareArrangement.Reason.values:
         errors.add("reason", _(CARE_REASON_INVALID))
     if not carer_name:
@@ -292,7 +274,7 @@ def care_validate(
     ).raise_any()
 
 
-def _phone_into(errors: _Errors, field: str, raw: str, *, required: bool, message: str) -> str:
+def _phone_into(errors: FieldErrors, field: str, raw: str, *, required: bool, message: str) -> str:
     if not raw:
         if required:
             errors.add(field, _(message))
@@ -321,7 +303,7 @@ def care_arrange(
     person = (
         Person.objects.select_for_update(of=("self",)).select_related("region").get(pk=person.pk)
     )
-    carer_name, place, note = _text(carer_name), _text(place), _text(note)
+    carer_name, place, note = clean_text(carer_name), clean_text(place), clean_text(note)
     errors = _care_errors(
         person=person,
         reason=reason,
@@ -333,7 +315,7 @@ def care_arrange(
         exclude_pk=None,
     )
     phone = _phone_into(
-        errors, "carer_phone", _text(carer_phone), required=True, message=CARER_PHONE_REQUIRED
+        errors, "carer_phone", clean_text(carer_phone), required=True, message=CARER_PHONE_REQUIRED
     )
     errors.raise_any()
     arrangement = CareArrangement(
@@ -370,7 +352,7 @@ def care_end(
         .select_related("region")
         .get(pk=arrangement.pk)
     )
-    errors = _Errors()
+    errors = FieldErrors()
     if arrangement.status == CareArrangement.Status.ENDED:
         errors.add("end_date", _(CARE_ALREADY_ENDED))
     elif end_date < arrangement.start_date:
@@ -406,7 +388,7 @@ def family_event_validate(
     status: str,
 ) -> None:
     """Raise a ValidationError keyed by field; a gathering that goes ahead stays small."""
-    errors = _Errors()
+    errors = FieldErrors()
     if region.level != Level.VILLAGE:
         errors.add("village", _(EVENT_NOT_VILLAGE))
     elif household is not None and not household.region.code.startswith(region.code):
@@ -444,7 +426,7 @@ def family_event_record(
     note: str = "",
 ) -> FamilyEvent:
     """Record a wedding or funeral in a village and how it is handled (红事不办、白事简办)."""
-    family_name, note = _text(family_name), _text(note)
+    family_name, note = clean_text(family_name), clean_text(note)
     family_event_validate(
         region=region,
         household=household,
@@ -508,7 +490,7 @@ def family_event_update(
     if expected_size is not _UNCHANGED:
         event.expected_size = expected_size
     if note is not _UNCHANGED:
-        event.note = _text(note)
+        event.note = clean_text(note)
     event.status = status
     family_event_validate(
         region=event.region,
@@ -542,8 +524,8 @@ def family_event_update(
 # --- the villages' civil-affairs WeChat groups (民政事务微信群) -------------------------------
 
 
-def _wechat_errors(*, region: Region, name: str, admin_name: str, members: object) -> _Errors:
-    errors = _Errors()
+def _wechat_errors(*, region: Region, name: str, admin_name: str, members: object) -> FieldErrors:
+    errors = FieldErrors()
     if region.level != Level.VILLAGE:
         errors.add("village", _(WECHAT_NOT_VILLAGE))
     if not name:
@@ -573,9 +555,9 @@ def wechat_group_save(
 ) -> tuple[WeChatGroup, bool]:
     """Create the village's group called `name`, or update it if the village has one by that
     name. Returns (group, created)."""
-    name, admin_name, note = _text(name), _text(admin_name), _text(note)
+    name, admin_name, note = clean_text(name), clean_text(admin_name), clean_text(note)
     errors = _wechat_errors(region=region, name=name, admin_name=admin_name, members=members)
-    phone = _phone_into(errors, "admin_phone", _text(admin_phone), required=False, message="")
+    phone = _phone_into(errors, "admin_phone", clean_text(admin_phone), required=False, message="")
     errors.raise_any()
     group = (
         WeChatGroup.objects.select_for_update(of=("self",)).filter(region=region, name=name).first()

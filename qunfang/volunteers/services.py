@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from qunfang.core.audit import audit_record
 from qunfang.core.crypto import blind_index, decrypt, encrypt
+from qunfang.core.errors import FieldErrors, clean_text
 from qunfang.core.idcard import (
     PHONE_PATTERN,
     InvalidIdNumber,
@@ -136,24 +137,6 @@ NEED_NOT_MATCHED = gettext_noop("需求尚未对接，不能标记完成。")
 FAMILY_NOT_VILLAGE = gettext_noop("家庭须登记在村（社区）或网格。")
 
 
-class _Errors:
-    """Collects every problem of one input, so the person sees them all at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.by_field.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
-
-
 def _lock_rows(model, pk: int) -> None:
     """Serialise writers on one row: FOR UPDATE on PostgreSQL; on SQLite the UPDATE takes the
     database write lock at once, so a concurrent writer waits instead of reading stale rows."""
@@ -183,8 +166,8 @@ def campaign_create(
     target: int = 0,
     request: HttpRequest | None = None,
 ) -> Campaign:
-    errors = _Errors()
-    title = _text(title)
+    errors = FieldErrors()
+    title = clean_text(title)
     if not title:
         errors.add("title", _(CAMPAIGN_TITLE_REQUIRED))
     if ends_on < starts_on:
@@ -195,7 +178,7 @@ def campaign_create(
     campaign = Campaign.objects.create(
         region=region,
         title=title[:100],
-        description=_text(description),
+        description=clean_text(description),
         token=secrets.token_urlsafe(12),
         starts_on=starts_on,
         ends_on=ends_on,
@@ -272,10 +255,10 @@ def signup_validate(campaign: Campaign, data: SignUpData, *, today: dt.date | No
     """Check every field of a public sign-up. Returns (parsed id, phone, region, days) or
     raises a ValidationError keyed by form field."""
     today = today or timezone.localdate()
-    errors = _Errors()
+    errors = FieldErrors()
     if not campaign.accepts_on(today):
         errors.add("__all__", _(CAMPAIGN_CLOSED))
-    name = _text(data.name)
+    name = clean_text(data.name)
     if not NAME_PATTERN.match(name):
         errors.add("name", _(NAME_INVALID))
     parsed = None
@@ -292,7 +275,7 @@ def signup_validate(campaign: Campaign, data: SignUpData, *, today: dt.date | No
     phone = normalise_phone(data.phone)
     if not PHONE_PATTERN.match(phone):
         errors.add("phone", _(PHONE_INVALID))
-    region = signup_region_choices(campaign).filter(code=_text(data.region_code)).first()
+    region = signup_region_choices(campaign).filter(code=clean_text(data.region_code)).first()
     if region is None:
         errors.add("region", _(REGION_INVALID))
     if any(skill not in Skill.values for skill in data.skills):
@@ -331,7 +314,7 @@ def signup_submit(
         campaign_count(campaign, "rejected")
         raise
     values = {
-        "name": _text(data.name),
+        "name": clean_text(data.name),
         "sex": parsed.sex,
         "birth_date": parsed.birth_date,
         "id_number": encrypt(parsed.value),
@@ -343,7 +326,7 @@ def signup_submit(
         "available_days": days,
         "available_slots": [slot for slot in Slot.values if slot in data.slots],
         "health_declared": True,
-        "health_note": _text(data.health_note)[:200],
+        "health_note": clean_text(data.health_note)[:200],
         "consent": campaign.consent,
         "consented_at": timezone.now(),
     }
@@ -443,7 +426,7 @@ def signup_approve(*, actor, signup: SignUp, request=None) -> Volunteer:
 
 @transaction.atomic
 def signup_reject(*, actor, signup: SignUp, reason: str, request=None) -> SignUp:
-    reason = _text(reason)
+    reason = clean_text(reason)
     if not reason:
         raise ValidationError({"reason": _(REASON_REQUIRED)})
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
@@ -493,7 +476,7 @@ def volunteer_update(
     request=None,
 ) -> Volunteer:
     """Place a volunteer: team, core (骨干), grid, status and the login they check in with."""
-    errors = _Errors()
+    errors = FieldErrors()
     if team is not None and not volunteer.region.code.startswith(team.region.code):
         errors.add("team", _(TEAM_ELSEWHERE))
     if grid is not None and (
@@ -541,8 +524,8 @@ def volunteer_update(
 
 @transaction.atomic
 def team_create(*, actor, region: Region, name: str, kind: str, request=None) -> Team:
-    errors = _Errors()
-    name = _text(name)
+    errors = FieldErrors()
+    name = clean_text(name)
     if not name:
         errors.add("name", _(TEAM_NAME_REQUIRED))
     elif Team.objects.filter(region=region, name=name).exists():
@@ -593,10 +576,10 @@ def shift_validate(
     needed: int,
     skills: list[str],
 ) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     if category not in Category.values:
         errors.add("category", _(CATEGORY_INVALID))
-    if not _text(place):
+    if not clean_text(place):
         errors.add("place", _(PLACE_REQUIRED))
     if ends_at <= starts_at:
         errors.add("ends_at", _(SHIFT_ORDER))
@@ -635,12 +618,12 @@ def shift_create(
     shift = Shift.objects.create(
         region=region,
         category=category,
-        place=_text(place)[:100],
+        place=clean_text(place)[:100],
         starts_at=starts_at,
         ends_at=ends_at,
         needed=needed,
         skills=skills,
-        note=_text(note)[:200],
+        note=clean_text(note)[:200],
         created_by=actor,
     )
     audit_record(
@@ -797,7 +780,7 @@ def rounds_schedule(
 ) -> ScheduleResult:
     """Schedule a round per place per day for `days` days from `start`; a place-day that
     already has a round is left as it is."""
-    errors = _Errors()
+    errors = FieldErrors()
     places = list(dict.fromkeys(p.strip() for p in places if p and p.strip()))
     if squad is None or squad.kind != Team.Kind.DISINFECTION:
         errors.add("squad", _(SQUAD_INVALID))
@@ -829,7 +812,7 @@ def rounds_schedule(
                 scheduled_on=day,
                 squad=squad,
                 equipment=sorted(set(equipment)),
-                note=_text(note)[:200],
+                note=clean_text(note)[:200],
             )
             for place, day in wanted
             if (place, day) not in existing
@@ -868,8 +851,8 @@ def round_done(
             raise ValidationError(_(VOLUNTEER_ELSEWHERE).format(name=volunteer.name))
     round.done_at = at
     round.done_by = actor
-    if _text(note):
-        round.note = _text(note)[:200]
+    if clean_text(note):
+        round.note = clean_text(note)[:200]
     round.save()
     round.volunteers.set(volunteers)
     audit_record(
@@ -905,7 +888,7 @@ def round_reopen(*, actor, round: DisinfectionRound, request=None) -> Disinfecti
 # --- Guardian-Angel help (守护天使行动) -------------------------------------------------------
 
 
-def _contact_phone(raw: str, errors: _Errors, field: str) -> str:
+def _contact_phone(raw: str, errors: FieldErrors, field: str) -> str:
     try:
         return parse_phone(raw)
     except ValueError:
@@ -925,8 +908,8 @@ def enterprise_register(
     joined_on: dt.date,
     request=None,
 ) -> CaringEnterprise:
-    errors = _Errors()
-    name, offers, contact_name = _text(name), _text(offers), _text(contact_name)
+    errors = FieldErrors()
+    name, offers, contact_name = clean_text(name), clean_text(offers), clean_text(contact_name)
     for field, value in (("name", name), ("offers", offers), ("contact_name", contact_name)):
         if not value:
             errors.add(field, _(REQUIRED))
@@ -969,12 +952,12 @@ def family_register(
     note: str = "",
     request=None,
 ) -> MedicFamily:
-    errors = _Errors()
+    errors = FieldErrors()
     values = {
-        "medic_name": _text(medic_name),
-        "medic_unit": _text(medic_unit),
-        "deployed_to": _text(deployed_to),
-        "contact_name": _text(contact_name),
+        "medic_name": clean_text(medic_name),
+        "medic_unit": clean_text(medic_unit),
+        "deployed_to": clean_text(deployed_to),
+        "contact_name": clean_text(contact_name),
     }
     for field, value in values.items():
         if not value:
@@ -991,8 +974,8 @@ def family_register(
         contact_name=values["contact_name"][:50],
         contact_phone=encrypt(phone),
         contact_phone_masked=mask_phone(phone),
-        address=_text(address)[:200],
-        note=_text(note)[:200],
+        address=clean_text(address)[:200],
+        note=clean_text(note)[:200],
     )
     audit_record(
         action=AuditEvent.Action.CREATE,
@@ -1014,10 +997,10 @@ def need_create(
     requested_on: dt.date,
     request=None,
 ) -> HelpNeed:
-    errors = _Errors()
+    errors = FieldErrors()
     if kind not in HelpNeed.Kind.values:
         errors.add("kind", _(NEED_KIND_INVALID))
-    if not _text(description):
+    if not clean_text(description):
         errors.add("description", _(REQUIRED))
     if requested_on > timezone.localdate():
         errors.add("requested_on", _(NEED_IN_FUTURE))
@@ -1026,7 +1009,7 @@ def need_create(
         family=family,
         region=family.region,
         kind=kind,
-        description=_text(description)[:200],
+        description=clean_text(description)[:200],
         requested_on=requested_on,
     )
     audit_record(
@@ -1084,7 +1067,7 @@ def need_done(
         raise ValidationError(_(NEED_NOT_MATCHED))
     need.status = HelpNeed.Status.DONE
     need.done_at = at or timezone.now()
-    need.result = _text(result)[:200]
+    need.result = clean_text(result)[:200]
     need.save()
     audit_record(
         action=AuditEvent.Action.UPDATE,
