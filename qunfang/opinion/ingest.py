@@ -21,6 +21,7 @@ from django.utils import timezone
 from opinion_engine.cluster import post_keywords
 from opinion_engine.sources import parse_datetime
 from opinion_engine.types import Post as EnginePost
+from qunfang.core import bulk
 from qunfang.core.audit import audit_record
 from qunfang.opinion import runtime
 from qunfang.opinion.models import (
@@ -270,9 +271,8 @@ def ingest_posts(
             for row, post in zip(rows, analysed, strict=True)
             for scheme_id in post.schemes
         ]
-        _insert_plain(
-            PostScheme, scheme_rows, ["post_id", "scheme_id", "published_at", "region_code"]
-        )
+        columns = ["post_id", "scheme_id", "published_at", "region_code"]
+        bulk.insert(PostScheme._meta.db_table, columns, _values(scheme_rows, columns))
         result.alerts = _risk_alerts(rows) + _spike_alerts(scheme_rows)
         result.events = _file_events(rt, rows)
         now = timezone.now()
@@ -334,54 +334,42 @@ def _db_value(value):
     return value
 
 
+def _values(rows: list, columns: list[str]) -> list[tuple]:
+    return [tuple(_db_value(getattr(row, column)) for column in columns) for row in rows]
+
+
 def _insert_posts(rows: list[Row]) -> None:
-    """INSERT … RETURNING id, a few hundred rows a statement; sets each row's pk."""
+    """Write the posts below the ORM and set each row's pk: on PostgreSQL keys drawn from the
+    sequence and one COPY (core.bulk); on SQLite multi-row INSERT … RETURNING."""
     now = timezone.now()
     for row in rows:
         row.received_at = now
-    ids = _insert_plain(Post, rows, POST_COLUMNS, returning=True)
+    table = Post._meta.db_table
+    values = _values(rows, POST_COLUMNS)
+    ids = bulk.reserve_ids(table, len(rows))
+    if ids is not None:
+        bulk.insert(
+            table, ["id", *POST_COLUMNS], [(pk, *v) for pk, v in zip(ids, values, strict=True)]
+        )
+    else:
+        ids = _insert_returning(table, POST_COLUMNS, values)
     for row, pk in zip(rows, ids, strict=True):
         row.pk = pk
 
 
-def _insert_plain(
-    model, objects: list, columns: list[str], *, returning: bool = False
-) -> list[int]:
-    """Write rows below the ORM: COPY on PostgreSQL (ids drawn from the sequence first),
-    multi-row INSERT … RETURNING on SQLite. Returns the new ids when asked."""
-    if not objects:
-        return []
-    table = model._meta.db_table
+def _insert_returning(table: str, columns: list[str], values: list[tuple]) -> list[int]:
     quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            ids: list[int] = []
-            if returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [table, len(objects)],
-                )
-                ids = [pk for (pk,) in cursor.fetchall()]
-            names = ", ".join(quote(c) for c in (["id", *columns] if returning else columns))
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for index, obj in enumerate(objects):
-                    values = [_db_value(getattr(obj, column)) for column in columns]
-                    copy.write_row([ids[index], *values] if returning else values)
-            return ids
-        names = ", ".join(quote(c) for c in columns)
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        ids = []
-        for start in range(0, len(objects), INSERT_CHUNK):
-            chunk = objects[start : start + INSERT_CHUNK]
-            params = [_db_value(getattr(obj, column)) for obj in chunk for column in columns]
+        for start in range(0, len(values), INSERT_CHUNK):
+            chunk = values[start : start + INSERT_CHUNK]
             sql = f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * len(chunk))
-            if returning:
-                # Rows come back in VALUES order (bulk_create relies on this too).
-                cursor.execute(sql + " RETURNING id", params)
-                ids.extend(pk for (pk,) in cursor.fetchall())
-            else:
-                cursor.execute(sql, params)
-        return ids
+            # Rows come back in VALUES order (bulk_create relies on this too).
+            cursor.execute(sql + " RETURNING id", [value for row in chunk for value in row])
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids
 
 
 def _link_duplicates(analysed: list[EnginePost], by_external: dict[str, Row], source) -> None:
