@@ -36,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from opinion_engine.affect import LEXICON_PATH, LEXICON_TERMS
 from opinion_engine.classify import (
+    FORMAT_VERSION,
     HASH_BITS,
     MAX_NGRAM,
     MODELS_DIR,
@@ -403,16 +405,22 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
     config = CONFIGS[plan.task]
     meta = {
         "name": plan.task,
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "classes": list(artefact.classes),
         "seed": seed,
         "method": (
             f"LinearSVC (class_weight=balanced, C={config.c}) on sublinear tf-idf of character "
             f"1-{MAX_NGRAM}-grams of the normalised text + emoticon/emoji/URL/mention/repost/"
-            f"topic/punctuation-run tokens, hashed into 2^{HASH_BITS} buckets; "
+            f"topic/punctuation-run tokens + affect-lexicon category tokens (DUTIR emotion "
+            f"ontology, HowNet sentiment words), hashed into 2^{HASH_BITS} buckets; "
             f"min_df={config.min_df}; {FOLDS}-fold out-of-fold calibration"
         ),
         "training_sets": sets,
+        "lexicon": {
+            "file": LEXICON_PATH.name,
+            "sha256": _sha256(LEXICON_PATH),
+            "terms": LEXICON_TERMS,
+        },
         "development_sets": dev_sets,
         "n_train": len(texts),
         "train_class_counts": dict(sorted(Counter(labels).items())),
