@@ -10,6 +10,7 @@ Each stage is also usable on its own (see the modules). Configuration is plain d
 here knows about Django.
 """
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -90,3 +91,17 @@ class Engine:
 
     def events(self) -> list[Event]:
         return self.clusterer.events() if self.clusterer is not None else []
+
+
+def settle() -> None:
+    """Take every object alive now out of the garbage collector's sight (`gc.freeze`).
+
+    Call it once a long-lived process has built its engine. The engine's tables (automata,
+    gazetteer, word caches: about 100,000 objects the collector tracks) live as long as the
+    process, yet every full collection walks them again. In the bench that was one collection
+    a run, 50–70 ms per 1,953 posts, a fifth of the pipeline's time; settled, 7–10 ms. Garbage
+    is collected first, so none of it is frozen with them. Objects frozen here are still freed
+    when their last reference goes; only a reference cycle among them would outlive its use.
+    """
+    gc.collect()
+    gc.freeze()

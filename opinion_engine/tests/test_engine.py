@@ -77,3 +77,22 @@ def test_the_shipped_models_classify_raw_posts():
     assert negative.sentiment == "negative"
     assert negative.emotion == "angry"
     assert 0.0 <= negative.rumour_score <= 1.0
+
+
+def test_settle_takes_the_built_engine_out_of_the_collectors_sight():
+    import gc
+
+    from opinion_engine.engine import settle
+
+    engine = Engine.build(classify=False, events=False)
+    gc.unfreeze()
+    tracked_before = len(gc.get_objects())
+    try:
+        settle()
+        assert gc.get_freeze_count() >= tracked_before // 2
+        assert len(gc.get_objects()) < tracked_before // 2
+        # A settled engine still works, and new objects are still collected as usual.
+        post = next(iter(engine.analyse([Post("s", "1", "泽州县今天新增确诊")])))
+        assert post.normalized
+    finally:
+        gc.unfreeze()
