@@ -175,6 +175,15 @@ class AffectTable:
 
 
 @lru_cache(maxsize=1)
+def _lexicon_sha256() -> str:
+    import hashlib
+
+    from opinion_engine.affect import LEXICON_PATH
+
+    return hashlib.sha256(LEXICON_PATH.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
 def _affect_table() -> AffectTable:
     from opinion_engine.affect import read_lexicon
 
@@ -250,6 +259,14 @@ def load_artefact(path: Path) -> Artefact:
                 "`python -m opinion_engine.train`"
             )
         meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+        lexicon = meta.get("lexicon")
+        if lexicon and lexicon.get("sha256") != _lexicon_sha256():
+            # The models weigh the lexicon's category tokens: another word list shifts them.
+            raise ModelMissing(
+                f"model file {path} was trained with another affect lexicon than "
+                f"{lexicon.get('file', 'affect_lexicon.tsv.xz')} now holds; retrain with "
+                "`python -m opinion_engine.train`"
+            )
         return Artefact(
             name=meta.get("name", path.stem),
             classes=tuple(str(name) for name in data["classes"]),

@@ -8,13 +8,16 @@ import pytest
 
 from opinion_engine.classify import (
     MODELS_DIR,
+    Artefact,
     Classifiers,
     default_classifiers,
     extra_tokens,
     hash_features,
+    load_artefact,
     predict_emotion,
     predict_rumour,
     predict_sentiment,
+    save_artefact,
 )
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
@@ -111,6 +114,15 @@ def test_empty_text_gets_the_models_prior(classifiers):
 def test_missing_models_raise_model_missing(tmp_path: Path):
     with pytest.raises(ModelMissing, match=r"opinion_engine\.train"):
         Classifiers.load(tmp_path)
+
+
+def test_a_model_trained_with_another_affect_lexicon_is_refused(tmp_path: Path):
+    shipped = load_artefact(MODELS_DIR / "emotion.npz")
+    assert shipped.meta["lexicon"]["sha256"]  # the shipped models record theirs, and it matches
+    meta = {**shipped.meta, "lexicon": {**shipped.meta["lexicon"], "sha256": "0" * 64}}
+    save_artefact(Artefact(**{**shipped.__dict__, "meta": meta}), tmp_path / "emotion.npz")
+    with pytest.raises(ModelMissing, match=r"another affect lexicon.*opinion_engine\.train"):
+        load_artefact(tmp_path / "emotion.npz")
 
 
 def test_init_only_stores_configuration(tmp_path: Path):
