@@ -2,55 +2,16 @@
 PostgreSQL (SQLite serialises writers by itself): the second waits on the row lock and is then
 told the work is already done."""
 
-import threading
-import time
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
 from qunfang.broadcast import services
 from qunfang.broadcast.models import Fault, WorkOrder
+from qunfang.core.testing import race
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="行锁（SELECT … FOR UPDATE）只在 PostgreSQL 上测试"
 )
-
-
-def race(first_action, second_action) -> dict:
-    holding, release = threading.Event(), threading.Event()
-    results: dict = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                first_action()
-                holding.set()
-                release.wait(10)
-            results["first"] = "ok"
-        finally:
-            connection.close()
-
-    def second() -> None:
-        holding.wait(10)
-        try:
-            second_action()
-            results["second"] = "ok"
-        except ValidationError as error:
-            results["second"] = error.messages
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    holding.wait(10)
-    time.sleep(0.5)
-    results["second_waited"] = threads[1].is_alive()
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
 
 
 def test_an_order_closed_by_two_technicians_at_once_is_closed_once(transactional_db, cast, orders):

@@ -4,9 +4,9 @@ itself): the second insert waits on the unique index, then merges into the first
 import pytest
 from django.db import connection
 
+from qunfang.core.testing import race
 from qunfang.enterprises.models import Application
 from qunfang.enterprises.tests.conftest import apply
-from qunfang.hotlines.tests.test_concurrency import race
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="唯一约束等待只在 PostgreSQL 上测试"

@@ -3,56 +3,18 @@ by itself). The first holds its transaction open after its write; the second mus
 and then see the first shift, not book an overlapping one."""
 
 import datetime as dt
-import threading
-import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from qunfang.core.testing import race
 from qunfang.hotlines import services
 from qunfang.hotlines.models import Shift
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="行锁（SELECT … FOR UPDATE）只在 PostgreSQL 上测试"
 )
-
-
-def race(first_action, second_action) -> dict:
-    holding, release = threading.Event(), threading.Event()
-    results: dict = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                first_action()
-                holding.set()
-                release.wait(10)
-            results["first"] = "ok"
-        finally:
-            connection.close()
-
-    def second() -> None:
-        holding.wait(10)
-        try:
-            second_action()
-            results["second"] = "ok"
-        except ValidationError as error:
-            results["second"] = error.messages
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    holding.wait(10)
-    time.sleep(0.5)
-    results["second_waited"] = threads[1].is_alive()
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
 
 
 def test_two_planners_cannot_book_overlapping_shifts_at_once(transactional_db, cast, lines):

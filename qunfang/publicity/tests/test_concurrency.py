@@ -2,53 +2,16 @@
 The first holds its transaction open after publishing; the second must wait on the series
 lock and then take the next number, or be told its number is taken."""
 
-import threading
-import time
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
+from qunfang.core.testing import race
 from qunfang.publicity import services
 from qunfang.publicity.models import Announcement, AnnouncementSeries
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="行锁（SELECT … FOR UPDATE）只在 PostgreSQL 上测试"
 )
-
-
-def race(first_action, second_action) -> dict:
-    holding, release = threading.Event(), threading.Event()
-    results: dict = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                results["first"] = first_action()
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    def second() -> None:
-        holding.wait(10)
-        try:
-            results["second"] = second_action()
-        except ValidationError as error:
-            results["second"] = error.messages
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    holding.wait(10)
-    time.sleep(0.5)
-    results["second_waited"] = threads[1].is_alive()
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
 
 
 def publish(cast, series, number=None):

@@ -2,13 +2,10 @@
 itself). The first holds its transaction open after its write; the second must wait for it
 and then see the stock the first left, not the stock before it."""
 
-import threading
-import time
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
+from qunfang.core.testing import race
 from qunfang.supplies import services
 from qunfang.supplies.models import Movement, StockEntry
 from qunfang.supplies.tests.conftest import days_ago, line
@@ -16,44 +13,6 @@ from qunfang.supplies.tests.conftest import days_ago, line
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="行锁（SELECT … FOR UPDATE）只在 PostgreSQL 上测试"
 )
-
-
-def race(first_action, second_action) -> dict:
-    """Run `first_action` in a transaction held open until the second has started and is
-    blocked; return what each did and whether the second was still waiting."""
-    holding, release = threading.Event(), threading.Event()
-    results: dict = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                first_action()
-                holding.set()
-                release.wait(10)
-            results["first"] = "ok"
-        finally:
-            connection.close()
-
-    def second() -> None:
-        holding.wait(10)
-        try:
-            second_action()
-            results["second"] = "ok"
-        except ValidationError as error:
-            results["second"] = error.messages
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    holding.wait(10)
-    time.sleep(0.5)
-    results["second_waited"] = threads[1].is_alive()
-    release.set()
-    for thread in threads:
-        thread.join(20)
-    return results
 
 
 def test_two_hand_outs_of_the_last_boxes_cannot_both_succeed(
