@@ -175,7 +175,8 @@ class AffectTable:
 
 
 @lru_cache(maxsize=1)
-def _lexicon_sha256() -> str:
+def lexicon_sha256() -> str:
+    """The shipped affect lexicon's fingerprint: train.py records it, load_artefact checks it."""
     import hashlib
 
     from opinion_engine.affect import LEXICON_PATH
@@ -260,7 +261,7 @@ def load_artefact(path: Path) -> Artefact:
             )
         meta = json.loads(data["meta"].tobytes().decode("utf-8"))
         lexicon = meta.get("lexicon")
-        if lexicon and lexicon.get("sha256") != _lexicon_sha256():
+        if lexicon and lexicon.get("sha256") != lexicon_sha256():
             # The models weigh the lexicon's category tokens: another word list shifts them.
             raise ModelMissing(
                 f"model file {path} was trained with another affect lexicon than "
@@ -446,6 +447,7 @@ class Classifiers(Stage):
         if scorer is None:
             directory = Path(self.path) if self.path is not None else MODELS_DIR
             scorer = Scorer([load_artefact(directory / f"{name}.npz") for name in MODEL_NAMES])
+            _affect_table()  # built now (0.1 s), not on the first batch of posts
             self.scorer_ = scorer
         return scorer
 

@@ -45,6 +45,7 @@ from opinion_engine.classify import (
     N_BUCKETS,
     Artefact,
     hash_features,
+    lexicon_sha256,
     save_artefact,
     text_inputs,
 )
@@ -418,7 +419,7 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
         "training_sets": sets,
         "lexicon": {
             "file": LEXICON_PATH.name,
-            "sha256": _sha256(LEXICON_PATH),
+            "sha256": lexicon_sha256(),
             "terms": LEXICON_TERMS,
         },
         "development_sets": dev_sets,
