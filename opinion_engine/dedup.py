@@ -31,6 +31,9 @@ from opinion_engine.types import Post
 
 MIN_CHARS = 8  # below this a text is compared exactly: a few shingles make MinHash meaningless
 MAX_CHARS = 4000  # a longer text is compared on its beginning; copies share their beginning
+# MinHash works through a batch this many shingles at a time: num_perm × this uint32 scratch is
+# 8 MB, where a batch of 256 long articles would otherwise want a quarter of a gigabyte.
+SCRATCH_SHINGLES = 1 << 15
 SHINGLE = 3
 
 # Repost filler that carries nothing of the story; "转发" alone is kept when it is part of a
@@ -135,21 +138,34 @@ def minhash_batch(
 ) -> np.ndarray:
     """datasketch affine32 MinHash values, one row per text (texts without shingles: all max).
 
-    scratch (np.ndarray): optional uint32 work array of shape (num_perm, ≥ len(hashes)); reusing
-        one saves an allocation of num_perm × shingles values per batch, which costs more than the
-        arithmetic itself.
+    scratch (np.ndarray): optional uint32 work array of shape (num_perm, k); reusing one saves
+        an allocation of num_perm × shingles values per batch, which costs more than the
+        arithmetic itself. The texts are worked through in runs of at most k shingles (one text
+        longer than that gets a larger array of its own).
     """
     a, b = permutations
     values = np.full((len(offsets), a.size), 0xFFFFFFFF, dtype=np.uint32)
     present = np.flatnonzero(counts)
-    if present.size:
-        premixed = _fmix32((hashes & _MASK32).astype(np.uint32))
-        if scratch is None or scratch.shape[1] < premixed.size:
-            scratch = np.empty((a.size, premixed.size), dtype=np.uint32)
-        permuted = scratch[:, : premixed.size]
-        np.multiply(a[:, None], premixed[None, :], out=permuted)
+    if not present.size:
+        return values
+    premixed = _fmix32((hashes & _MASK32).astype(np.uint32))
+    if scratch is None:
+        scratch = np.empty((a.size, min(premixed.size, SCRATCH_SHINGLES)), dtype=np.uint32)
+    limit = scratch.shape[1]
+    ends = offsets[present] + counts[present]
+    first = 0
+    while first < present.size:
+        start = offsets[present[first]]
+        # The texts whose shingles fit in the scratch from `start` on (at least one text).
+        last = max(first + 1, int(np.searchsorted(ends, start + limit, side="right")))
+        stop = ends[last - 1]
+        work = scratch if stop - start <= limit else np.empty((a.size, stop - start), np.uint32)
+        permuted = work[:, : stop - start]
+        np.multiply(a[:, None], premixed[None, start:stop], out=permuted)
         np.add(permuted, b[:, None], out=permuted)
-        values[present] = np.minimum.reduceat(permuted, offsets[present], axis=1).T
+        rows = present[first:last]
+        values[rows] = np.minimum.reduceat(permuted, offsets[rows] - start, axis=1).T
+        first = last
     return values
 
 
@@ -165,6 +181,55 @@ def _band_multipliers(rows: int) -> np.ndarray:
     return np.random.default_rng(rows).integers(0, 2**63, size=rows, dtype=_U64) * _U64(2) + _U64(1)
 
 
+class _Generation:
+    """The groups begun (or carried over) since the last rotation, with their index."""
+
+    __slots__ = ("bands", "exact", "first_ids", "members", "rep_values")
+
+    def __init__(self, bands: int, num_perm: int) -> None:
+        self.first_ids: list[str] = []  # per group: the external id of its first post
+        self.members: list[list[tuple[str, str]]] = []  # per group: its posts' keys
+        self.exact: dict[str, int] = {}  # canonical text → group
+        # Band key → group, or a list of groups on the rare collision (fewer objects to track).
+        self.bands: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
+        self.rep_values = np.zeros((0, num_perm), dtype=np.uint32)
+
+    def __len__(self) -> int:
+        return len(self.first_ids)
+
+    def candidates(self, keys: list[int]) -> list[int]:
+        found_groups: set[int] = set()
+        for band, key in zip(self.bands, keys, strict=True):
+            found = band.get(key)
+            if found is None:
+                continue
+            if isinstance(found, int):
+                found_groups.add(found)
+            else:
+                found_groups.update(found)
+        return sorted(found_groups)
+
+    def add_group(self, first_id: str) -> int:
+        self.first_ids.append(first_id)
+        self.members.append([])
+        return len(self.first_ids) - 1
+
+    def index(self, group: int, values: np.ndarray, keys: list[int]) -> None:
+        if group >= self.rep_values.shape[0]:
+            grown = np.zeros((max(64, 2 * group), self.rep_values.shape[1]), dtype=np.uint32)
+            grown[: self.rep_values.shape[0]] = self.rep_values
+            self.rep_values = grown
+        self.rep_values[group] = values
+        for band, key in zip(self.bands, keys, strict=True):
+            found = band.get(key)
+            if found is None:
+                band[key] = group
+            elif isinstance(found, int):
+                band[key] = [found, group]
+            else:
+                found.append(group)
+
+
 class Deduplicator(Stage):
     """Marks near-duplicates and reposts in a stream.
 
@@ -172,25 +237,32 @@ class Deduplicator(Stage):
         are copies of one another.
     num_perm (int): MinHash permutations; 64 keeps the whole stage near 20 µs a post.
     seed (int): seed of the MinHash permutations.
+    capacity (int): groups remembered per generation (see below).
 
     Per post: `post.fingerprint` (SimHash) and `post.duplicate_of`, the external id of the first
     post of its group, or "" for a first post. State is kept across calls; `groups()` lists the
-    groups found so far. A post without text is left ungrouped.
+    groups of the posts still remembered. A post without text is left ungrouped.
+
+    The stage lives as long as its worker, so its memory is bounded by generations: groups are
+    filed in the current generation, and when it holds `capacity` groups (or four times as many
+    posts) it becomes the previous one and the one before is forgotten. A post that copies a
+    group of the previous generation carries that group, with its first post's id, into the
+    current one, so a story that keeps being copied is never forgotten; one nobody has copied
+    for two generations is. Without this the index grew by about a kilobyte a post for as long
+    as the worker ran.
     """
 
     name = "dedup"
 
-    def __init__(self, threshold: float = 0.7, num_perm: int = 64, *, seed: int = 1) -> None:
+    def __init__(
+        self, threshold: float = 0.7, num_perm: int = 64, *, seed: int = 1, capacity: int = 20_000
+    ) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
         self.seed = seed
-        self._first_ids: list[str] = []
-        self._post_keys: list[tuple[str, str]] = []
-        self._post_groups: list[int] = []
-        self._exact: dict[str, int] = {}
-        # Band key -> group, or a list of groups on the rare collision (fewer objects to track).
-        self._bands: list[dict[int, int | list[int]]] = []
-        self._rep_values = np.zeros((0, num_perm), dtype=np.uint32)
+        self.capacity = capacity
+        self._generations: list[_Generation] = []  # [previous, current], or [current]
+        self._posts_in_current = 0
         self._scratch: np.ndarray | None = None
 
     def __call__(self, post: Post) -> Post:
@@ -205,25 +277,26 @@ class Deduplicator(Stage):
         return batch
 
     def groups(self, *, min_size: int = 2) -> list[list[tuple[str, str]]]:
-        """Post keys of each group with at least `min_size` posts, first post first, in the
-        order the groups began."""
-        members: list[list[tuple[str, str]]] = [[] for _ in self._first_ids]
-        for key, group in zip(self._post_keys, self._post_groups, strict=True):
-            members[group].append(key)
-        return [keys for keys in members if len(keys) >= min_size]
+        """Post keys of each remembered group with at least `min_size` posts, first post first,
+        in the order the groups began (a group carried into a newer generation is one group)."""
+        merged: dict[str, list[tuple[str, str]]] = {}
+        for generation in self._generations:
+            for first_id, keys in zip(generation.first_ids, generation.members, strict=True):
+                merged.setdefault(first_id, []).extend(keys)
+        return [keys for keys in merged.values() if len(keys) >= min_size]
 
     def _assign_batch(self, posts: list[Post]) -> None:
         permutations, bands, rows = _minhash_parameters(self.num_perm, self.threshold, self.seed)
-        if not self._bands:
-            self._bands = [{} for _ in range(bands)]
+        if not self._generations:
+            self._generations = [_Generation(bands, self.num_perm)]
         texts = [canonical_text(post.normalized or normalize_text(post.text)[0]) for post in posts]
         hashes, offsets = shingle_hashes(texts)
         counts = np.fromiter(
             (max(len(t) - (SHINGLE - 1), 0) for t in texts), dtype=np.int64, count=len(texts)
         )
         fingerprints = simhash_batch(hashes, offsets, counts)
-        if self._scratch is None or self._scratch.shape[1] < hashes.size:
-            self._scratch = np.empty((self.num_perm, max(hashes.size, 32768)), dtype=np.uint32)
+        if self._scratch is None:
+            self._scratch = np.empty((self.num_perm, SCRATCH_SHINGLES), dtype=np.uint32)
         values = minhash_batch(hashes, offsets, counts, permutations, scratch=self._scratch)
         keys = band_keys(values, bands, rows)
         for index, post in enumerate(posts):
@@ -232,50 +305,50 @@ class Deduplicator(Stage):
             if not text:
                 post.duplicate_of = ""
                 continue
-            group = self._exact.get(text)
-            if group is None and len(text) >= MIN_CHARS:
-                group = self._nearest_group(values[index], keys[index])
-            if group is None:
-                group = len(self._first_ids)
-                self._first_ids.append(post.external_id)
+            current = self._generations[-1]
+            found = self._find(text, values[index], keys[index])
+            if found is None:
+                group = current.add_group(post.external_id)
                 # Short texts are matched exactly only, so they stay out of the band index.
                 if len(text) >= MIN_CHARS:
-                    self._index(group, values[index], keys[index])
+                    current.index(group, values[index], keys[index])
                 post.duplicate_of = ""
             else:
-                post.duplicate_of = self._first_ids[group]
-            self._post_keys.append(post.key)
-            self._post_groups.append(group)
-            self._exact.setdefault(text, group)
+                generation, group = found
+                post.duplicate_of = generation.first_ids[group]
+                if generation is not current:  # carried into the current generation
+                    # A text this long only ever joins a group that is in the band index.
+                    carried = generation.rep_values[group] if len(text) >= MIN_CHARS else None
+                    group = current.add_group(post.duplicate_of)
+                    if carried is not None:
+                        current.index(group, carried, band_keys(carried[None], bands, rows)[0])
+            current.members[group].append(post.key)
+            current.exact.setdefault(text, group)
+            self._posts_in_current += 1
+            if len(current) >= self.capacity or self._posts_in_current >= 4 * self.capacity:
+                self._generations = [current, _Generation(bands, self.num_perm)]
+                self._posts_in_current = 0
 
-    def _nearest_group(self, values: np.ndarray, keys: list[int]) -> int | None:
-        candidates: set[int] = set()
-        for band, key in zip(self._bands, keys, strict=True):
-            found = band.get(key)
-            if found is None:
-                continue
-            if isinstance(found, int):
-                candidates.add(found)
-            else:
-                candidates.update(found)
-        if not candidates:
+    def _find(
+        self, text: str, values: np.ndarray, keys: list[int]
+    ) -> tuple[_Generation, int] | None:
+        """The group a text copies: an exact copy first, else the most similar group at or above
+        the threshold, the earliest of equals; the current generation before the previous."""
+        for generation in reversed(self._generations):
+            group = generation.exact.get(text)
+            if group is not None:
+                return generation, group
+        if len(text) < MIN_CHARS:
             return None
-        groups = sorted(candidates)
-        agreement = np.count_nonzero(self._rep_values[groups] == values, axis=1) / values.size
-        best = int(np.argmax(agreement))  # the first of equals: the earliest group
-        return groups[best] if agreement[best] >= self.threshold else None
-
-    def _index(self, group: int, values: np.ndarray, keys: list[int]) -> None:
-        if group >= self._rep_values.shape[0]:
-            grown = np.zeros((max(64, 2 * group), self.num_perm), dtype=np.uint32)
-            grown[: self._rep_values.shape[0]] = self._rep_values
-            self._rep_values = grown
-        self._rep_values[group] = values
-        for band, key in zip(self._bands, keys, strict=True):
-            found = band.get(key)
-            if found is None:
-                band[key] = group
-            elif isinstance(found, int):
-                band[key] = [found, group]
-            else:
-                found.append(group)
+        best: tuple[_Generation, int] | None = None
+        best_agreement = self.threshold
+        for generation in self._generations:  # previous first: its groups began earlier
+            groups = generation.candidates(keys)
+            if not groups:
+                continue
+            agreement = np.count_nonzero(generation.rep_values[groups] == values, axis=1)
+            at = int(np.argmax(agreement))  # the first of equals: the earliest group
+            score = agreement[at] / values.size
+            if score > best_agreement or (best is None and score >= best_agreement):
+                best, best_agreement = (generation, groups[at]), score
+        return best

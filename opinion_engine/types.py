@@ -95,3 +95,4 @@ class Event:
     last_seen: dt.datetime | None
     keywords: list[str] = field(default_factory=list)
     timeline: list[tuple[dt.datetime, int]] = field(default_factory=list)  # (bucket start, posts)
+    size: int = 0  # posts in the event; post_keys may list only the most recent of them

@@ -1,8 +1,15 @@
 import datetime as dt
 
 import pytest
+import rjieba
 
-from opinion_engine.cluster import EventClusterer, bucket_start, volume_spikes
+from opinion_engine.cluster import (
+    POSTINGS_PER_WORD,
+    EventClusterer,
+    _idf,
+    bucket_start,
+    volume_spikes,
+)
 from opinion_engine.normalize import Normalizer
 from opinion_engine.types import Post
 
@@ -137,6 +144,78 @@ def test_a_near_duplicate_joins_the_event_of_the_post_it_copies():
     assert [e.post_keys for e in clusterer.events()] == [[first.key, copy.key]]
 
 
+def test_an_event_two_windows_past_its_last_post_is_retired_and_still_reported():
+    early = make_posts(XIANGYANG[:2])
+    later = make_posts(NOISE[:1], start=T0 + dt.timedelta(hours=5))
+    returning = make_posts(XIANGYANG[2:3], start=T0 + dt.timedelta(hours=5, minutes=10))
+    clusterer = EventClusterer(window=dt.timedelta(hours=2), min_posts=1)
+
+    for post in early + later:
+        clusterer.add(post)
+    retired_id = clusterer.events()[0].id
+    clusterer.add(returning[0])
+
+    assert clusterer.open_count == 2  # the noise post's event and the returning story's
+    assert [e.post_keys for e in clusterer.events()] == [
+        [p.key for p in early],
+        [later[0].key],
+        [returning[0].key],
+    ]
+    assert clusterer.events()[0].id == retired_id
+
+
+def test_a_post_up_to_a_window_late_still_finds_its_event():
+    story = make_posts(XIANGYANG[:2])
+    newer = make_posts(NOISE[:1], start=T0 + dt.timedelta(hours=3))
+    late = make_posts(XIANGYANG[2:3], start=T0 + dt.timedelta(minutes=50))
+    clusterer = EventClusterer(window=dt.timedelta(hours=2), min_posts=2)
+
+    for post in story + newer + late:
+        clusterer.add(post)
+
+    assert [e.post_keys for e in clusterer.events()] == [[p.key for p in story + late]]
+
+
+def test_no_more_than_max_clusters_events_stay_open():
+    posts = make_posts([XINFADI[0], XIANGYANG[0], NOISE[0], NOISE[1]])
+    for post in posts:
+        post.published_at = None
+    clusterer = EventClusterer(min_posts=1, max_clusters=2)
+
+    for post in posts:
+        clusterer.add(post)
+
+    assert clusterer.open_count == 2
+    # Retired events are still listed, in the order they began.
+    assert [e.post_keys for e in clusterer.events()] == [[p.key] for p in posts]
+
+
+def test_only_the_last_max_finished_retired_events_are_listed():
+    posts = make_posts([XINFADI[0], XIANGYANG[0], NOISE[0], NOISE[1]])
+    for post in posts:
+        post.published_at = None
+    clusterer = EventClusterer(min_posts=1, max_clusters=1, max_finished=1)
+
+    for post in posts:
+        clusterer.add(post)
+
+    assert [e.post_keys for e in clusterer.events()] == [[posts[2].key], [posts[3].key]]
+
+
+def test_a_word_is_compared_with_its_most_recent_events_only():
+    # Every post shares 口罩 and otherwise has two words of its own, so each starts an event.
+    own = sorted(word for word in _idf()[0] if len(word) == 2 and rjieba.cut(word) == [word])
+    own = own[1000 : 1000 + 2 * (POSTINGS_PER_WORD + 20)]
+    texts = [f"口罩，{own[2 * i]}，{own[2 * i + 1]}" for i in range(POSTINGS_PER_WORD + 20)]
+    clusterer = EventClusterer(min_posts=1, threshold=0.99)
+
+    for post in make_posts(texts):
+        clusterer.add(post)
+
+    assert clusterer.open_count == len(texts)
+    assert len(clusterer._by_word["口罩"]) == POSTINGS_PER_WORD
+
+
 def test_clustering_is_deterministic():
     def run():
         clusterer = EventClusterer(min_posts=2)
@@ -189,3 +268,17 @@ def test_volume_spikes_look_back_only_over_the_history():
 
     assert volume_spikes(timeline, history=3) == [timeline[6]]
     assert volume_spikes(timeline, history=24) == []
+
+
+def test_an_event_lists_its_most_recent_posts_and_counts_them_all(monkeypatch):
+    monkeypatch.setattr("opinion_engine.cluster.KEYS_PER_EVENT", 3)
+    posts = make_posts(XINFADI)
+    clusterer = EventClusterer(min_posts=1)
+
+    for post in posts:
+        clusterer.add(post)
+    (event,) = clusterer.events()
+
+    assert event.size == 5
+    assert event.post_keys == [p.key for p in posts[2:]]
+    assert sum(count for _, count in event.timeline) == 5

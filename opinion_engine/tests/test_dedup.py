@@ -151,3 +151,46 @@ def test_minhash_values_are_datasketchs_for_the_same_shingle_hashes():
 
 def test_canonical_text_drops_filler_punctuation_and_case():
     assert canonical_text("转发微博：Hello, 武汉 加油！") == "hello武汉加油"
+
+
+def test_minhash_in_runs_of_a_small_scratch_gives_the_same_values():
+    texts = [canonical_text(t) for t in (ORIGINAL, "", OTHER, "好", ORIGINAL * 3, OTHER + ORIGINAL)]
+    hashes, offsets = shingle_hashes(texts)
+    counts = np.array([max(len(t) - 2, 0) for t in texts])
+    permutations, _, _ = _minhash_parameters(64, 0.7, 1)
+    # 50 shingles a run: most runs hold one text, and ORIGINAL * 3 needs an array of its own.
+    scratch = np.empty((64, 50), dtype=np.uint32)
+
+    in_runs = minhash_batch(hashes, offsets, counts, permutations, scratch=scratch)
+    at_once = minhash_batch(hashes, offsets, counts, permutations)
+
+    assert in_runs.tolist() == at_once.tolist()
+    assert len(set(map(tuple, at_once.tolist()))) == 5  # "" and 好 both have no shingles
+
+
+# Three stories that are not copies of one another, and a copy of each.
+STORIES = [ORIGINAL, OTHER, "考研倒计时三百天，今天背了两百个单词，晚上还要复习政治和英语，加油！"]
+COPIES = ["转发微博 " + text for text in STORIES]
+
+
+def test_a_story_nobody_copies_for_two_generations_is_forgotten():
+    posts = make_posts(STORIES[0], STORIES[1], STORIES[2], COPIES[1], COPIES[0])
+    dedup = Deduplicator(capacity=1)  # a generation per group
+
+    list(dedup.pipe(posts))
+
+    # Each group fills a generation: p1 and p0 were forgotten before their copies came, and
+    # only the last generation (p4's) is left once p4 has filled it.
+    assert [p.duplicate_of for p in posts] == ["", "", "", "", ""]
+    assert dedup.groups(min_size=1) == [[posts[4].key]]
+
+
+def test_a_story_copied_again_is_carried_into_the_newer_generation():
+    posts = make_posts(STORIES[0], STORIES[1], COPIES[0], STORIES[2], COPIES[0] + "！")
+    dedup = Deduplicator(capacity=2)
+
+    list(dedup.pipe(posts, batch_size=1))
+
+    # p0's generation is forgotten when p3 fills the next, but p2 had carried its group over.
+    assert [p.duplicate_of for p in posts] == ["", "", "p0", "", "p0"]
+    assert dedup.groups() == [[posts[2].key, posts[4].key]]
