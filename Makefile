@@ -44,7 +44,8 @@ bench-opinion: $(STAMP)  ## the opinion engine's figures on ../shared/data (skip
 	$(PY) -m opinion_engine.evaluate --task sentiment --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv && \
 	$(PY) -m opinion_engine.evaluate --task sentiment --data $(DATA)/ncov-weibo-sentiment/dev.csv && \
 	$(PY) -m opinion_engine.evaluate --task rumour --data $(DATA)/checked-covid-fake-news/benchmark_test.csv && \
-	$(PY) -m opinion_engine.bench --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv --schemes 1000 --peers snownlp,jiagu
+	$(PY) -m opinion_engine.bench --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv --schemes 1000 --peers snownlp,jiagu && \
+	$(PY) -m opinion_engine.soak --data-dir $(DATA) --posts 300000 --segment 30000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

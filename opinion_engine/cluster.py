@@ -55,7 +55,9 @@ POSTINGS_PER_WORD = 64
 # An event lists its most recent KEYS_PER_EVENT posts (and counts them all): a story that never
 # goes quiet must not hold every post it ever had for as long as the worker runs.
 KEYS_PER_EVENT = 10_000
-FIRST_POSTS_REMEMBERED = 200_000
+# More than the near-duplicate stage remembers (two generations of 20,000 groups), so a copy it
+# recognises always finds its first post's event while that event is open.
+FIRST_POSTS_REMEMBERED = 100_000
 EVENT_KEYWORDS = 10
 
 # Words nearly every post of 2020 used: they would merge every story into one event.
@@ -191,7 +193,7 @@ class EventClusterer(Stage):
         *,
         threshold: float = 0.3,
         max_clusters: int = 20_000,
-        max_finished: int = 5_000,
+        max_finished: int = 2_000,
     ) -> None:
         self.window = window
         self.min_posts = min_posts
@@ -207,7 +209,9 @@ class EventClusterer(Stage):
         self._by_word: dict[str, dict[int, float]] = {}  # word → {cluster: centroid weight}
         # External id of a first post (one that copies nothing) → its event, for the copies
         # that name it in `duplicate_of`; the most recent FIRST_POSTS_REMEMBERED.
-        self._by_external_id: dict[str, int] = {}
+        # (An OrderedDict: popping the oldest entry of a plain dict scans the slots its earlier
+        # deletions left, which made a post cost 100 µs more once the map was full.)
+        self._by_external_id: OrderedDict[str, int] = OrderedDict()
         self._norms: dict[int, float] = {}  # open event → its centroid's norm
 
     def __call__(self, post: Post) -> Post:
@@ -355,7 +359,7 @@ class EventClusterer(Stage):
             by_external_id = self._by_external_id
             by_external_id.setdefault(post.external_id, cluster.index)
             if len(by_external_id) > FIRST_POSTS_REMEMBERED:
-                del by_external_id[next(iter(by_external_id))]
+                by_external_id.popitem(last=False)
         if when is not None:
             start = bucket_start(when, self.bucket)
             cluster.counts[start] = cluster.counts.get(start, 0) + 1
