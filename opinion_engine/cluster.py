@@ -17,7 +17,7 @@ joined one when more than `max_clusters` are open, is retired. A retired event n
 posts, and it leaves the index that new posts are compared against; `events()` still lists the
 last `max_finished` retired events that were large enough to report. Without that, a worker's
 per-post cost and memory grew with everything it had ever seen (`python -m opinion_engine.soak`:
-5,100 → 1,700 posts a second and 420 → 830 MB over 300,000 posts).
+4,800 → 1,400 posts per CPU-second and 390 → 760 MB over 300,000 posts).
 
 `volume_spikes` reads an event's timeline for the monitoring product's alerts.
 """
@@ -54,7 +54,7 @@ LABEL_WORDS = 3
 POSTINGS_PER_WORD = 64
 # An event lists its most recent KEYS_PER_EVENT posts (and counts them all): a story that never
 # goes quiet must not hold every post it ever had for as long as the worker runs.
-KEYS_PER_EVENT = 10_000
+KEYS_PER_EVENT = 1_000
 # More than the near-duplicate stage remembers (two generations of 20,000 groups), so a copy it
 # recognises always finds its first post's event while that event is open.
 FIRST_POSTS_REMEMBERED = 100_000

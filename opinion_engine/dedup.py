@@ -248,8 +248,9 @@ class Deduplicator(Stage):
     posts) it becomes the previous one and the one before is forgotten. A post that copies a
     group of the previous generation carries that group, with its first post's id, into the
     current one, so a story that keeps being copied is never forgotten; one nobody has copied
-    for two generations is. Without this the index grew by about a kilobyte a post for as long
-    as the worker ran.
+    for two generations is. Without this the index grew with every post for as long as the
+    worker ran (with the event clusterer's state, 390 → 760 MB over the 300,000 posts of
+    `python -m opinion_engine.soak`).
     """
 
     name = "dedup"

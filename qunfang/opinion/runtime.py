@@ -3,6 +3,8 @@
 The engine holds state that must outlive a configuration change: the near-duplicate index and
 the event clusterer. So a change of schemes, debunks or regions rebuilds the matching stages
 and keeps those two. A restart starts them empty; posts already stored keep their events.
+Both keep bounded state, however long the process lives (opinion_engine/dedup.py and
+cluster.py; `python -m opinion_engine.soak` measures it).
 
 One lock serialises analysis: the stateful stages are not thread-safe, and a threaded server
 may run two ingests at once.
