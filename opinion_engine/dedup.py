@@ -333,8 +333,9 @@ class Deduplicator(Stage):
     def _find(
         self, text: str, values: np.ndarray, keys: list[int]
     ) -> tuple[_Generation, int] | None:
-        """The group a text copies: an exact copy first, else the most similar group at or above
-        the threshold, the earliest of equals; the current generation before the previous."""
+        """The group a text copies: the group of an exact copy (the current generation's, else
+        the previous one's), else the most similar indexed group at or above the threshold, the
+        earliest of equals (so the previous generation's, on a tie)."""
         for generation in reversed(self._generations):
             group = generation.exact.get(text)
             if group is not None:
