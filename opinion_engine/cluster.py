@@ -161,7 +161,6 @@ class _Cluster:
     size: int = 0  # posts filed, including those older than `keys` keeps
     counts: dict[dt.datetime, int] = field(default_factory=dict)  # posts per timeline bucket
     centroid: dict[str, float] = field(default_factory=dict)
-    norm: float = 0.0  # Euclidean norm of the centroid, kept up to date by _join
     first_seen: dt.datetime | None = None
     last_seen: dt.datetime | None = None
 
@@ -212,7 +211,8 @@ class EventClusterer(Stage):
         # (An OrderedDict: popping the oldest entry of a plain dict scans the slots its earlier
         # deletions left, which made a post cost 100 µs more once the map was full.)
         self._by_external_id: OrderedDict[str, int] = OrderedDict()
-        self._norms: dict[int, float] = {}  # open event → its centroid's norm
+        # Open event → the Euclidean norm of its centroid, kept up to date by _join.
+        self._norms: dict[int, float] = {}
 
     def __call__(self, post: Post) -> Post:
         self.add(post)
@@ -395,7 +395,7 @@ class EventClusterer(Stage):
                 postings[index] = weight
                 if len(postings) > POSTINGS_PER_WORD:
                     del postings[next(iter(postings))]
-        cluster.norm = self._norms[index] = math.hypot(*centroid.values())
+        self._norms[index] = math.hypot(*centroid.values())
 
     def _timeline(self, counts: dict[dt.datetime, int]) -> list[tuple[dt.datetime, int]]:
         if not counts:
