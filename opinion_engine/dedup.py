@@ -184,11 +184,12 @@ def _band_multipliers(rows: int) -> np.ndarray:
 class _Generation:
     """The groups begun (or carried over) since the last rotation, with their index."""
 
-    __slots__ = ("bands", "exact", "first_ids", "members", "rep_values")
+    __slots__ = ("bands", "exact", "first_ids", "members", "posts", "rep_values")
 
     def __init__(self, bands: int, num_perm: int) -> None:
         self.first_ids: list[str] = []  # per group: the external id of its first post
         self.members: list[list[tuple[str, str]]] = []  # per group: its posts' keys
+        self.posts = 0  # posts filed in this generation
         self.exact: dict[str, int] = {}  # canonical text → group
         # Band key → group, or a list of groups on the rare collision (fewer objects to track).
         self.bands: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
@@ -263,7 +264,6 @@ class Deduplicator(Stage):
         self.seed = seed
         self.capacity = capacity
         self._generations: list[_Generation] = []  # [previous, current], or [current]
-        self._posts_in_current = 0
         self._scratch: np.ndarray | None = None
 
     def __call__(self, post: Post) -> Post:
@@ -325,10 +325,9 @@ class Deduplicator(Stage):
                         current.index(group, carried, band_keys(carried[None], bands, rows)[0])
             current.members[group].append(post.key)
             current.exact.setdefault(text, group)
-            self._posts_in_current += 1
-            if len(current) >= self.capacity or self._posts_in_current >= 4 * self.capacity:
+            current.posts += 1
+            if len(current) >= self.capacity or current.posts >= 4 * self.capacity:
                 self._generations = [current, _Generation(bands, self.num_perm)]
-                self._posts_in_current = 0
 
     def _find(
         self, text: str, values: np.ndarray, keys: list[int]

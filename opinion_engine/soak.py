@@ -14,23 +14,19 @@ walk starts again, more than the clusterer's three-day window later, when it rea
 and a new walk splices each post with other neighbours, so that it brings new texts.
 """
 
-import os
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
 
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_name] = "1"
-
-import argparse  # noqa: E402
-import csv  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from itertools import islice  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from opinion_engine.bench import region_rows, rss_mb  # noqa: E402
-from opinion_engine.types import Post  # noqa: E402
+# First of the project's imports: bench pins BLAS/OpenMP to one thread before numpy loads.
+from opinion_engine.bench import region_rows, rss_mb
+from opinion_engine.types import Post
 
 START = dt.datetime(2020, 2, 1, tzinfo=dt.UTC)
 
