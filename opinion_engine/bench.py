@@ -86,12 +86,21 @@ def region_rows(prefix: str) -> list[tuple[str, str]]:
 
 
 def load_labelled(path: Path) -> tuple[list[Post], list[str]]:
-    """Posts and, where the file has labels, their three-way sentiment (else "")."""
-    from opinion_engine.datasets import read_labelled
+    """Posts and, where the file has labels, their three-way sentiment (else "").
 
-    labelled = read_labelled(path, task="sentiment")
+    A file without a label column (raw posts) is timed all the same, with no F1 to report.
+    """
+    from opinion_engine.datasets import read_labelled
+    from opinion_engine.errors import DatasetError
+
+    try:
+        labelled = read_labelled(path, task="sentiment")
+        gold = list(labelled.labels)
+    except DatasetError:
+        labelled = read_labelled(path, None)  # raises again if there is no text column either
+        gold = [""] * len(labelled)
     posts = [Post(source="bench", external_id=str(i), text=t) for i, t in enumerate(labelled.texts)]
-    return posts, list(labelled.labels)
+    return posts, gold
 
 
 def rss_mb() -> float:
@@ -109,11 +118,23 @@ def main(argv: list[str] | None = None) -> dict:
     # a third of its speed to a neighbour, and a median of three then moved by 30%.
     parser.add_argument("--repeat", type=int, default=5, help="measured runs of the engine")
     args = parser.parse_args(argv)
+    peers = [name for name in args.peers.split(",") if name]
+    unknown = [name for name in peers if name not in PEERS]
+    if unknown:
+        parser.error(f"unknown peer(s) {', '.join(unknown)}; known: {', '.join(PEERS)}")
+    if not args.data.is_file():
+        parser.error(f"no such file: {args.data}")
 
     from opinion_engine.engine import Engine, settle
+    from opinion_engine.errors import DatasetError
     from opinion_engine.schemes import generate_schemes
 
-    posts, gold = load_labelled(args.data)
+    try:
+        posts, gold = load_labelled(args.data)
+    except DatasetError as error:
+        parser.error(str(error))
+    if not posts:
+        parser.error(f"{args.data}: no readable posts")
     if args.limit:
         posts, gold = posts[: args.limit], gold[: args.limit]
     texts = [post.text for post in posts]
@@ -170,7 +191,7 @@ def main(argv: list[str] | None = None) -> dict:
         "labelled": len(labelled),
         "peers": {},
     }
-    for name in [p for p in args.peers.split(",") if p]:
+    for name in peers:
         predict = PEERS[name]()
         started, cpu_started = time.perf_counter(), time.process_time()
         predicted = [predict(text) for text in texts]

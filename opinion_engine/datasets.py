@@ -9,7 +9,9 @@ A file has a header row, a text column named `text` or `content` and a label col
   `surprise` rows are excluded, because the evaluation's own classes do not say which way it goes;
 - rumour: fake/real as CHECKED spells them (1/0 are read as fake/real).
 
-Rows that cannot be read or carry no usable text or label are counted, never raised.
+Rows that cannot be read or carry no usable text or label are counted, never raised. A file
+that has no such columns at all (an empty file, a binary one, another table) raises
+`DatasetError`, naming the columns it found, rather than reading as zero rows.
 """
 
 import csv
@@ -18,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from opinion_engine.errors import DatasetError
 
 TASKS = ("emotion", "sentiment", "rumour")
 EMOTIONS = ("happy", "angry", "sad", "fear", "surprise", "neutral")
@@ -101,16 +105,23 @@ def map_label(task: str, raw: str) -> str | None:
     raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
 
 
-def _rows(path: Path) -> Iterator[dict[str, str] | None]:
-    """Each row as a dict, or None for a row the csv module could not parse."""
+def _rows(path: Path, *, needs_label: bool) -> Iterator[dict[str, str] | None]:
+    """Each row as a dict, or None for a row the csv module could not parse.
+
+    Raises DatasetError before the first row when the header lacks a text column, or a label
+    column where `needs_label`.
+    """
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     # surrogateescape keeps going past bytes that are not UTF-8; such rows are caught below.
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = [name.strip().lower() for name in next(reader)]
-        except (StopIteration, csv.Error):
-            return
+        except StopIteration:
+            raise DatasetError(f"{path}: empty file, no header row") from None
+        except csv.Error as error:
+            raise DatasetError(f"{path}: not a CSV file ({error})") from None
+        _check_header(path, header, needs_label=needs_label)
         while True:
             try:
                 row = next(reader)
@@ -127,14 +138,35 @@ def _rows(path: Path) -> Iterator[dict[str, str] | None]:
             yield dict(zip(header, row, strict=True))
 
 
+def _check_header(path: Path, header: list[str], *, needs_label: bool) -> None:
+    if not all(_is_clean(name) for name in header):
+        raise DatasetError(f"{path}: not UTF-8 text")
+    missing = []
+    if not any(name in header for name in TEXT_COLUMNS):
+        missing.append(f"text column ({' or '.join(TEXT_COLUMNS)})")
+    if needs_label and LABEL_COLUMN not in header:
+        missing.append(f"label column ({LABEL_COLUMN})")
+    if missing:
+        shown = ", ".join(repr(name[:40]) for name in header[:12]) or "none"
+        raise DatasetError(f"{path}: no {' and no '.join(missing)}; its columns: {shown}")
+
+
+def check_file(path: str | Path, *, needs_label: bool = True) -> None:
+    """Raise DatasetError (or OSError) now if `path` is not a CSV with the columns it needs,
+    so that a long run (training) stops before it starts, not after its first model."""
+    next(_rows(Path(path), needs_label=needs_label), None)
+
+
 def _is_clean(text: str) -> bool:
     return not any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
 def read_labelled(path: str | Path, task: str | None) -> LabelledSet:
-    """Read one labelled CSV for `task`; never raises on a bad row, only on a missing file.
+    """Read one labelled CSV for `task`; never raises on a bad row, only on a missing file or
+    one that is not such a CSV at all (DatasetError).
 
-    With task None the texts are read whatever their label says (labels are kept as written).
+    With task None the texts are read whatever their label says (labels are kept as written,
+    "" where the file has no label column).
 
     RETURNS (LabelledSet): texts and engine labels in file order, with skipped/excluded counts.
     """
@@ -142,7 +174,7 @@ def read_labelled(path: str | Path, task: str | None) -> LabelledSet:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     path = Path(path)
     out = LabelledSet(path=str(path), task=task or "")
-    for row in _rows(path):
+    for row in _rows(path, needs_label=task is not None):
         if row is None:
             out.skipped += 1
             continue

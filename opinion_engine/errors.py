@@ -20,5 +20,10 @@ class IngestError(EngineError):
     """A whole input that cannot be read (unknown format, unreadable file)."""
 
 
+class DatasetError(EngineError):
+    """A labelled file that cannot be used as a whole: empty, not CSV text, or without the
+    columns its task needs. (A bad row is counted and skipped, never raised.)"""
+
+
 class ModelMissing(EngineError):
     """A model artefact is not where it should be; run `python -m opinion_engine.train`."""

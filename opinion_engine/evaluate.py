@@ -5,7 +5,8 @@
 PATH has a text column (`text` or `content`) and a `label` column in any layout of shared/data:
 six emotions (SMP2020-EWECT, `neural` = neutral), -1/0/1 sentiment, or CHECKED's fake/real. For
 `--task sentiment` a six-emotion file is mapped to three classes and its surprise rows are left
-out ("excluded"). Rows that cannot be read are counted ("skipped"), never fatal.
+out ("excluded"). Rows that cannot be read are counted ("skipped"), never fatal; a file without
+such columns at all is refused with a message naming the columns it has (exit status 2).
 
 posts_per_s is the throughput of the classification stage alone (all three models, batches of
 256, one process) on posts that were normalised beforehand, as the engine runs it.
@@ -28,6 +29,7 @@ import numpy as np  # noqa: E402
 
 from opinion_engine.classify import Classifiers  # noqa: E402
 from opinion_engine.datasets import CLASSES, TASKS, read_labelled  # noqa: E402
+from opinion_engine.errors import DatasetError  # noqa: E402
 from opinion_engine.normalize import normalize_text  # noqa: E402
 from opinion_engine.types import Post  # noqa: E402
 
@@ -103,7 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.data.is_file():
         print(f"no such file: {args.data}", file=sys.stderr)
         return 2
-    print(json.dumps(evaluate(args.task, args.data, models=args.models), ensure_ascii=False))
+    try:
+        result = evaluate(args.task, args.data, models=args.models)
+    except DatasetError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

@@ -73,9 +73,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     from opinion_engine.engine import Engine, settle
+    from opinion_engine.errors import DatasetError
     from opinion_engine.schemes import generate_schemes
 
-    texts = source_texts(args.data_dir)
+    try:
+        texts = source_texts(args.data_dir)
+    except (OSError, DatasetError) as error:
+        parser.error(f"cannot read the source posts under {args.data_dir}: {error}")
     engine = Engine.build(
         schemes=generate_schemes(args.schemes, seed=2020), region_rows=region_rows(args.region)
     )

@@ -49,7 +49,8 @@ from opinion_engine.classify import (
     save_artefact,
     text_inputs,
 )
-from opinion_engine.datasets import CLASSES, read_labelled
+from opinion_engine.datasets import CLASSES, check_file, read_labelled
+from opinion_engine.errors import DatasetError
 
 SEED = 20200220
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -566,6 +567,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         missing = [str(spec.path) for spec in plan.files if not spec.path.is_file()]
         if missing:
             print(f"{plan.task}: missing training file(s): {', '.join(missing)}", file=sys.stderr)
+            return 2
+        try:
+            for spec in plan.files:
+                check_file(spec.path, needs_label=spec.label is None)
+        except DatasetError as error:
+            print(f"{plan.task}: {error}", file=sys.stderr)
             return 2
     started = time.perf_counter()
     oof: dict[str, dict] = {}

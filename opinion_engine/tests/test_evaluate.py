@@ -88,9 +88,36 @@ def test_undecodable_bytes_are_skipped_not_fatal(capsys, tmp_path):
     assert result["n"] == 1 and result["skipped"] == 1
 
 
-def test_an_empty_file_gives_zero_rows(capsys, tmp_path):
-    result = run_cli(capsys, "--task", "emotion", "--data", str(write(tmp_path / "e.csv", "")))
-    assert result["n"] == 0 and result["macro_f1"] is None
+def refused(capsys, path: Path, task: str = "emotion") -> str:
+    assert evaluate.main(["--task", task, "--data", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no figures at all, not a line of zeros
+    return captured.err
+
+
+def test_an_empty_file_is_refused_not_read_as_zero_rows(capsys, tmp_path):
+    assert "empty file" in refused(capsys, write(tmp_path / "e.csv", ""))
+
+
+def test_a_file_without_a_label_column_is_refused_naming_its_columns(capsys, tmp_path):
+    err = refused(capsys, write(tmp_path / "raw.csv", "weibo_id,text\n1,武汉加油\n"))
+    assert "no label column" in err and "'weibo_id', 'text'" in err
+
+
+def test_a_file_without_a_text_column_is_refused(capsys, tmp_path):
+    err = refused(capsys, write(tmp_path / "t.csv", "id,label\n1,happy\n"), "sentiment")
+    assert "no text column (text or content)" in err and "label column" not in err
+
+
+def test_a_binary_file_is_refused(capsys, tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"\xff\xfe\x00\x01\x89PNG\r\n")
+    assert "not UTF-8 text" in refused(capsys, path, "rumour")
+
+
+def test_read_labelled_without_a_task_takes_raw_posts_without_labels(tmp_path):
+    data = read_labelled(write(tmp_path / "raw.csv", "weibo_id,text\n1,武汉加油\n2,\n"), None)
+    assert data.texts == ["武汉加油"] and data.labels == [""] and data.skipped == 1
 
 
 def test_a_missing_file_is_an_error_not_a_traceback(capsys, tmp_path):

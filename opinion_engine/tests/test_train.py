@@ -96,6 +96,18 @@ def test_training_command_on_own_files_records_the_data(tmp_path: Path):
     assert entry["file"] == "own.csv" and len(entry["sha256"]) == 64
 
 
+def test_a_training_file_without_labels_stops_before_any_model_is_written(tmp_path, capsys):
+    emotion = tmp_path / "emotion.csv"
+    emotion.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    raw = tmp_path / "raw.csv"
+    raw.write_text("weibo_id,text\n1,武汉加油\n", encoding="utf-8")
+    out = tmp_path / "models"
+    args = ["--only", "emotion", "sentiment", "--emotion", str(emotion), "--sentiment", str(raw)]
+    assert train.main([*args, "--out", str(out)]) == 2
+    assert "sentiment: " in (err := capsys.readouterr().err) and "no label column" in err
+    assert not out.exists() or not any(out.iterdir())  # the emotion model was not trained either
+
+
 def test_training_command_reports_missing_files(tmp_path: Path, capsys):
     assert train.main(["--only", "rumour", "--data-dir", str(tmp_path)]) == 2
     assert "missing training file" in capsys.readouterr().err

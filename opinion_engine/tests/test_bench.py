@@ -1,0 +1,76 @@
+"""The bench CLI: one JSON line with the pipeline's speed, its sentiment F1 and each peer's, on
+small files written here (the full figures come from `make bench-opinion` on shared/data)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opinion_engine import bench
+
+LABELLED = (
+    "text,label\n"
+    "武汉加油！致敬最美逆行者[心][心],happy\n"
+    "气死了，口罩都买不到，还涨价！,angry\n"
+    "今天新增确诊病例12例,neural\n"
+    "好害怕，家门口就有确诊[泪],fear\n"
+    "天哪？？？,surprise\n"
+    "泽州县北石店镇今天开始封村，大家不要出门,neural\n"
+) * 5
+
+
+def run(capsys, *args: str) -> dict:
+    result = bench.main(["--schemes", "20", "--repeat", "1", *args])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0]) == result
+    return result
+
+
+def test_a_labelled_file_gives_the_engine_and_each_peer_speed_and_f1(capsys, tmp_path: Path):
+    path = tmp_path / "posts.csv"
+    path.write_text(LABELLED, encoding="utf-8")
+    result = run(capsys, "--data", str(path), "--peers", "snownlp")
+    # Surprise has no sentiment of its own: left out, as evaluate leaves it out.
+    assert result["n"] == result["labelled"] == 25
+    assert result["schemes"] == 20 and result["cores"] == 1
+    assert result["posts_per_s"] > 0 and len(result["posts_per_s_runs"]) == 1
+    assert 0.0 <= result["sentiment_macro_f1"] <= 1.0
+    assert result["duplicates"] > 0  # each text comes five times
+    peer = result["peers"]["snownlp"]
+    assert peer["engine_speed_ratio"] == round(result["posts_per_s"] / peer["posts_per_s"], 1)
+    assert peer["engine_f1_minus_peer"] == round(
+        result["sentiment_macro_f1"] - peer["sentiment_macro_f1"], 4
+    )
+
+
+def test_raw_posts_without_labels_are_timed_without_an_f1(capsys, tmp_path: Path):
+    path = tmp_path / "raw.csv"
+    path.write_text("weibo_id,text\n1,武汉加油\n2,口罩买不到\n3,\n", encoding="utf-8")
+    result = run(capsys, "--data", str(path), "--peers", "")
+    assert result["n"] == 2 and result["labelled"] == 0
+    assert result["sentiment_macro_f1"] is None and result["peers"] == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (LABELLED, ["--peers", "textblob"], "unknown peer(s) textblob; known: snownlp, jiagu"),
+        ("id,label\n1,happy\n", [], "no text column"),
+        ("", [], "empty file"),
+        ("text,label\n,happy\n", [], "no readable posts"),
+    ],
+)
+def test_bad_arguments_and_files_are_usage_errors(capsys, tmp_path, content, args, message):
+    path = tmp_path / "posts.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(["--data", str(path), *args])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+
+
+def test_a_missing_file_is_a_usage_error(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(tmp_path / "nope.csv")])
+    assert "no such file" in capsys.readouterr().err
