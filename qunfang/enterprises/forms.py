@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
 from qunfang.core.idcard import parse_phone
 from qunfang.enterprises.models import Application, Enterprise, Problem
 from qunfang.enterprises.services import APPLICANT_NAME, NAME_PATTERN
@@ -19,8 +20,13 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={"required": _("请选择。"), "invalid": _("请选择。")},
+        error_messages={
+            "required": _("请选择。"),
+            "invalid": _("请选择。"),
+            "max_value": _("请选择。"),
+        },
     )
 
 
@@ -34,10 +40,11 @@ def _date(label, *, required: bool = True) -> forms.DateField:
 
 
 def _whole(label, *, required: bool = True, **kwargs) -> forms.IntegerField:
+    kwargs.setdefault("max_value", COUNT_MAX)
     return forms.IntegerField(
         label=label,
         required=required,
-        error_messages={**WHOLE, **REQUIRED, "min_value": _("不能为负数。")},
+        error_messages={**WHOLE, **REQUIRED, "min_value": _("不能为负数。"), **TOO_LARGE},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         **kwargs,
     )
@@ -82,7 +89,7 @@ class EnterpriseForm(PickerForm):
 
 
 class AssignForm(forms.Form):
-    work_group = forms.IntegerField(required=False)
+    work_group = forms.IntegerField(required=False, max_value=ID_MAX)
 
 
 class VisitForm(PickerForm):

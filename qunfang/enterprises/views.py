@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
+from qunfang.core.formfields import ID_MAX
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
@@ -61,7 +62,6 @@ MANAGE = Capability.MANAGE_ENTERPRISES
 APPLY_LIMIT = Limit("jobfair-apply", 10, 600)
 BROWSE_LIMIT = Limit("jobfair-browse", 120, 60)
 EXPORT_LIMIT = Limit("enterprise-export", 30, 3600)
-MAX_PK = 2**63 - 1
 
 
 def _region(request: HttpRequest) -> Region:
@@ -80,7 +80,7 @@ def _picked(form: Form, field: str, queryset):
     pk = form.cleaned_data.get(field)
     if pk is None:
         return None
-    if not 0 < pk <= MAX_PK:
+    if not 0 < pk <= ID_MAX:
         raise Http404
     try:
         return queryset.get(pk=pk)
@@ -664,7 +664,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _public_fair(pk: int) -> JobFair:
-    if not 0 < pk <= MAX_PK:
+    if not 0 < pk <= ID_MAX:
         raise Http404
     fair = selectors.public_fairs().filter(pk=pk).first()
     if fair is None:
@@ -705,7 +705,7 @@ def jobs_fair(request: HttpRequest, pk: int) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def jobs_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    if not 0 < pk <= MAX_PK:
+    if not 0 < pk <= ID_MAX:
         raise Http404
     position = (
         Position.objects.select_related("entry__fair", "entry__enterprise").filter(pk=pk).first()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
+from qunfang.core.formfields import ID_MAX
 from qunfang.core.models import AuditEvent
 from qunfang.core.ratelimit import Limit, hit
 from qunfang.core.spreadsheets import write_csv, write_xlsx
@@ -41,7 +42,6 @@ PAGE_SIZE = 50
 HOTLINE = Capability.HANDLE_HOTLINE
 # Project choice (SECURITY.md): 30 exports an hour from one client.
 EXPORT_LIMIT = Limit("hotline-export", 30, 3600)
-MAX_PK = 2**63 - 1  # a larger key is no row, and PostgreSQL would refuse to compare it
 
 
 def _region(request: HttpRequest, *capabilities: str) -> Region:
@@ -70,7 +70,7 @@ def _picked(form: Form, field: str, queryset):
     pk = form.cleaned_data.get(field)
     if pk is None:
         return None
-    if not 0 < pk <= MAX_PK:
+    if not 0 < pk <= ID_MAX:
         raise Http404
     try:
         return queryset.get(pk=pk)
@@ -207,7 +207,7 @@ def _call_filters(request: HttpRequest) -> dict:
     line = request.GET.get("line", "")
     risk = request.GET.get("risk", "")
     return {
-        "line": int(line) if line.isdigit() and int(line) <= MAX_PK else None,
+        "line": int(line) if line.isdigit() and int(line) <= ID_MAX else None,
         "risk": risk if risk in Call.Risk.values else "",
         "overdue_only": request.GET.get("show") == "overdue",
     }

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import ID_MAX
 from qunfang.opinion.models import RiskCategory, RiskLevel, Sentiment, Source
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -35,7 +36,9 @@ class FeedForm(forms.Form):
     scheme = forms.TypedChoiceField(
         label=_("监测方案"), required=False, coerce=int, empty_value=None
     )
-    event = forms.IntegerField(label=_("事件"), required=False, widget=forms.HiddenInput)
+    event = forms.IntegerField(
+        label=_("事件"), required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
     epidemic = forms.NullBooleanField(
         label=_("涉疫"),
         required=False,

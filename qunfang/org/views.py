@@ -4,10 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from qunfang.core.redirects import back_to
 from qunfang.org import selectors, services
 from qunfang.org.access import access_region, can, has_capability_anywhere
 from qunfang.org.current import current_region, set_current_region
@@ -99,12 +99,7 @@ def region_switch(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     region = access_region(request.user, form.cleaned_data["code"])
     set_current_region(request, region)
-    target = form.cleaned_data["next"]
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(region)
+    return back_to(request, form.cleaned_data["next"], region)
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import COUNT_MAX, TOO_LARGE
 from qunfang.publicity.models import Channel, MaterialKind, PressLevel
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -20,7 +21,9 @@ def _count(label, *, required: bool = False) -> forms.IntegerField:
         label=label,
         required=required,
         initial=0 if not required else None,
-        error_messages=WHOLE,
+        min_value=0,
+        max_value=COUNT_MAX,
+        error_messages={**WHOLE, "min_value": _("不能为负数。"), **TOO_LARGE},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )
 
@@ -41,7 +44,8 @@ class AnnouncementForm(forms.Form):
     number = forms.IntegerField(
         label=_("期号（第N号）"),
         required=False,
-        error_messages=WHOLE,
+        max_value=COUNT_MAX,
+        error_messages={**WHOLE, **TOO_LARGE},
         help_text=_("留空则自动取下一期"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )

@@ -306,7 +306,7 @@ def article_counts(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user, article.region)
     form = ArticleCountsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("阅读量和转载次数请填写不小于 0 的整数。"))
+        messages.error(request, _("阅读量和转载次数请填写 0 至 2147483647 之间的整数。"))
         return redirect("publicity:articles")
     try:
         services.article_update_counts(

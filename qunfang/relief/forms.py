@@ -7,6 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
 from qunfang.relief.models import AssistanceCase, CareArrangement, FamilyEvent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -18,8 +19,13 @@ REQUIRED = {"required": _("必填。")}
 def _picker(label) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
+        max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={"required": _("请选择。"), "invalid": _("请选择。")},
+        error_messages={
+            "required": _("请选择。"),
+            "invalid": _("请选择。"),
+            "max_value": _("请选择。"),
+        },
     )
 
 
@@ -94,8 +100,9 @@ class FamilyEventForm(PickerForm):
     household = forms.IntegerField(
         label=_("户（可不选）"),
         required=False,
+        max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={"invalid": _("请选择。")},
+        error_messages={"invalid": _("请选择。"), "max_value": _("请选择。")},
     )
     kind = forms.ChoiceField(
         label=_("事项"), choices=FamilyEvent.Kind.choices, error_messages=REQUIRED
@@ -105,7 +112,8 @@ class FamilyEventForm(PickerForm):
     new_date = _date(_("新日期"), required=False)
     expected_size = forms.IntegerField(
         label=_("预计人数"),
-        error_messages={**WHOLE_NUMBER, **REQUIRED},
+        max_value=COUNT_MAX,
+        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )
     status = forms.ChoiceField(
@@ -133,7 +141,8 @@ class WeChatGroupForm(PickerForm):
     )
     members = forms.IntegerField(
         label=_("成员数"),
-        error_messages={**WHOLE_NUMBER, **REQUIRED},
+        max_value=COUNT_MAX,
+        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)

@@ -11,6 +11,7 @@ with the item's name.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import ID_MAX
 from qunfang.supplies.models import Movement
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,8 +30,13 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={"required": _("请选择。"), "invalid": _("请选择。")},
+        error_messages={
+            "required": _("请选择。"),
+            "invalid": _("请选择。"),
+            "max_value": _("请选择。"),
+        },
     )
 
 

@@ -7,6 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
 from qunfang.volunteers.models import Category, Equipment, HelpNeed, Skill, Slot, Team, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -20,7 +21,11 @@ PICK = {"required": _("请选择。"), "invalid": _("请选择。")}
 
 def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, required=required, widget=forms.Select, error_messages=PICK
+        label=label,
+        required=required,
+        max_value=ID_MAX,
+        widget=forms.Select,
+        error_messages={**PICK, "max_value": PICK["invalid"]},
     )
 
 
@@ -117,7 +122,11 @@ class CampaignForm(forms.Form):
     starts_on = _date(_("开始日期"))
     ends_on = _date(_("截止日期"))
     target = forms.IntegerField(
-        label=_("计划招募人数"), min_value=0, initial=0, error_messages=WHOLE_NUMBER | REQUIRED
+        label=_("计划招募人数"),
+        min_value=0,
+        max_value=COUNT_MAX,
+        initial=0,
+        error_messages=WHOLE_NUMBER | REQUIRED | TOO_LARGE,
     )
 
 
@@ -159,7 +168,10 @@ class ShiftForm(PickerForm):
     starts_at = _datetime(_("开始时间"))
     ends_at = _datetime(_("结束时间"))
     needed = forms.IntegerField(
-        label=_("需要人数"), min_value=1, error_messages=WHOLE_NUMBER | REQUIRED
+        label=_("需要人数"),
+        min_value=1,
+        max_value=COUNT_MAX,
+        error_messages=WHOLE_NUMBER | REQUIRED | TOO_LARGE,
     )
     skills = _checkboxes(_("所需特长"), Skill.choices)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
@@ -229,8 +241,8 @@ class NeedForm(PickerForm):
 
 
 class MatchForm(forms.Form):
-    volunteer = forms.IntegerField(required=False, widget=forms.Select, error_messages=PICK)
-    enterprise = forms.IntegerField(required=False, widget=forms.Select, error_messages=PICK)
+    volunteer = _picker(None, required=False)
+    enterprise = _picker(None, required=False)
 
 
 class NeedDoneForm(forms.Form):

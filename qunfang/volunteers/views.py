@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +25,7 @@ from qunfang.core.errors import attach_errors, flash_errors
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
+from qunfang.core.redirects import back_to
 from qunfang.core.spreadsheets import write_csv, write_xlsx
 from qunfang.org.access import access_object, can, scope_for
 from qunfang.org.current import current_region_with
@@ -101,10 +101,7 @@ def _region_options(rows) -> list[tuple[str, str]]:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return back_to(request, request.POST.get("next", ""), default)
 
 
 # --- overview -------------------------------------------------------------------------------

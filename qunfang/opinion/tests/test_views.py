@@ -74,6 +74,13 @@ def test_the_feed_is_scoped(cast, world):
     )
 
 
+def test_a_feed_filter_beyond_any_id_is_ignored_not_a_500(cast, world):
+    client = client_for(cast.hq)
+    for path in (reverse("opinion:feed"), reverse("opinion:feed_export")):
+        response = client.get(path, {"event": "99999999999999999999999"})
+        assert response.status_code == 200, path
+
+
 def test_objects_of_another_county_answer_404(cast, world):
     urls = [
         reverse("opinion:post", args=[world["other"].pk]),

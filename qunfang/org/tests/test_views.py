@@ -101,6 +101,14 @@ def test_switching_ignores_an_offsite_next(cast):
     assert response["Location"] == cast.village.get_absolute_url()
 
 
+@pytest.mark.parametrize("target", ["nan", "1e400", "99999999999999999999999"])
+def test_switching_with_a_next_that_is_no_path_goes_to_the_region(cast, target):
+    client = client_for(cast.town_cadre)
+    response = client.post("/org/regions/switch/", {"code": cast.village.code, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == cast.village.get_absolute_url()
+
+
 def test_switching_needs_post(cast):
     assert client_for(cast.town_cadre).get("/org/regions/switch/").status_code == 405
 

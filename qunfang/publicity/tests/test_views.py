@@ -92,6 +92,22 @@ def test_objects_of_a_sibling_village_are_a_404(cast, records):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("reads", ["99999999999999999999999", "2147483648", "-1", "1.5"])
+def test_article_counts_out_of_range_are_refused_with_a_message(cast, records, reads):
+    article = records.own.article
+    before = (article.reads, article.reprints)
+    client = client_for(cast.village_cadre)
+    response = client.post(
+        reverse("publicity:article_counts", args=[article.pk]),
+        {"reads": reads, "reprints": "3"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "0 至 2147483647 之间的整数" in body(response)
+    article.refresh_from_db()
+    assert (article.reads, article.reprints) == before
+
+
 def test_lists_show_only_the_users_subtree(cast, records):
     client = client_for(cast.village_cadre)
     pages = {name: body(client.get(reverse(name))) for name in LIST_PAGES[1:]}

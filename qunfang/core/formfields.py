@@ -1,0 +1,12 @@
+"""Ceilings for whole numbers in forms, so that a number too large for the database is a form
+error the user can read, never a database error (a 500): SQLite cannot bind an integer beyond
+64 bits, and PostgreSQL refuses a count beyond its 32-bit `integer` column."""
+
+from django.utils.translation import gettext_lazy as _
+
+# PostgreSQL `integer`: the narrowest column a count or number typed into a form is stored in.
+COUNT_MAX = 2_147_483_647
+# Primary keys are `bigint` (DEFAULT_AUTO_FIELD = BigAutoField): a picker above it names nothing.
+ID_MAX = 9_223_372_036_854_775_807
+
+TOO_LARGE = {"max_value": _("数值过大，不能超过%(limit_value)s。")}
