@@ -5,8 +5,12 @@ error the user can read, never a database error (a 500): SQLite cannot bind an i
 from django.utils.translation import gettext_lazy as _
 
 # PostgreSQL `integer`: the narrowest column a count or number typed into a form is stored in.
-COUNT_MAX = 2_147_483_647
-# Primary keys are `bigint` (DEFAULT_AUTO_FIELD = BigAutoField): a picker above it names nothing.
-ID_MAX = 9_223_372_036_854_775_807
+# (Whether a count may be negative, or must be at least 1, is the services' rule, with their own
+# messages; these bounds only keep the value storable.)
+COUNT_MIN, COUNT_MAX = -2_147_483_648, 2_147_483_647
+# Primary keys are `bigint` (DEFAULT_AUTO_FIELD = BigAutoField), from 1: a picker outside
+# ID_MIN..ID_MAX names nothing.
+ID_MIN, ID_MAX = 1, 9_223_372_036_854_775_807
 
 TOO_LARGE = {"max_value": _("数值过大，不能超过%(limit_value)s。")}
+TOO_SMALL = {"min_value": _("数值过小，不能小于%(limit_value)s。")}

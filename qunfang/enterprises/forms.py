@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, ID_MIN, TOO_LARGE
 from qunfang.core.idcard import parse_phone
 from qunfang.enterprises.models import Application, Enterprise, Problem
 from qunfang.enterprises.services import APPLICANT_NAME, NAME_PATTERN
@@ -20,12 +20,14 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
         error_messages={
             "required": _("请选择。"),
             "invalid": _("请选择。"),
             "max_value": _("请选择。"),
+            "min_value": _("请选择。"),
         },
     )
 
@@ -89,7 +91,7 @@ class EnterpriseForm(PickerForm):
 
 
 class AssignForm(forms.Form):
-    work_group = forms.IntegerField(required=False, max_value=ID_MAX)
+    work_group = forms.IntegerField(required=False, min_value=ID_MIN, max_value=ID_MAX)
 
 
 class VisitForm(PickerForm):

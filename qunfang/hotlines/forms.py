@@ -7,7 +7,7 @@ org.access, so a key outside the user's scope is a 404 rather than a form error.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import ID_MAX
+from qunfang.core.formfields import ID_MAX, ID_MIN
 from qunfang.hotlines.models import MAX_CALL_MINUTES, Call, Line
 from qunfang.relief.models import CareArrangement
 
@@ -23,12 +23,14 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
         error_messages={
             "required": _("请选择。"),
             "invalid": _("请选择。"),
             "max_value": _("请选择。"),
+            "min_value": _("请选择。"),
         },
     )
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, COUNT_MIN, TOO_LARGE, TOO_SMALL
 from qunfang.publicity.models import Channel, MaterialKind, PressLevel
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -44,8 +44,9 @@ class AnnouncementForm(forms.Form):
     number = forms.IntegerField(
         label=_("期号（第N号）"),
         required=False,
+        min_value=COUNT_MIN,
         max_value=COUNT_MAX,
-        error_messages={**WHOLE, **TOO_LARGE},
+        error_messages={**WHOLE, **TOO_LARGE, **TOO_SMALL},
         help_text=_("留空则自动取下一期"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )

@@ -7,7 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, COUNT_MIN, ID_MAX, ID_MIN, TOO_LARGE, TOO_SMALL
 from qunfang.relief.models import AssistanceCase, CareArrangement, FamilyEvent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -19,12 +19,14 @@ REQUIRED = {"required": _("必填。")}
 def _picker(label) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
         error_messages={
             "required": _("请选择。"),
             "invalid": _("请选择。"),
             "max_value": _("请选择。"),
+            "min_value": _("请选择。"),
         },
     )
 
@@ -100,9 +102,14 @@ class FamilyEventForm(PickerForm):
     household = forms.IntegerField(
         label=_("户（可不选）"),
         required=False,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={"invalid": _("请选择。"), "max_value": _("请选择。")},
+        error_messages={
+            "invalid": _("请选择。"),
+            "max_value": _("请选择。"),
+            "min_value": _("请选择。"),
+        },
     )
     kind = forms.ChoiceField(
         label=_("事项"), choices=FamilyEvent.Kind.choices, error_messages=REQUIRED
@@ -112,8 +119,9 @@ class FamilyEventForm(PickerForm):
     new_date = _date(_("新日期"), required=False)
     expected_size = forms.IntegerField(
         label=_("预计人数"),
+        min_value=COUNT_MIN,
         max_value=COUNT_MAX,
-        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE},
+        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE, **TOO_SMALL},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )
     status = forms.ChoiceField(
@@ -141,8 +149,9 @@ class WeChatGroupForm(PickerForm):
     )
     members = forms.IntegerField(
         label=_("成员数"),
+        min_value=COUNT_MIN,
         max_value=COUNT_MAX,
-        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE},
+        error_messages={**WHOLE_NUMBER, **REQUIRED, **TOO_LARGE, **TOO_SMALL},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)

@@ -11,7 +11,7 @@ with the item's name.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import ID_MAX
+from qunfang.core.formfields import ID_MAX, ID_MIN
 from qunfang.supplies.models import Movement
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,12 +30,14 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
         error_messages={
             "required": _("请选择。"),
             "invalid": _("请选择。"),
             "max_value": _("请选择。"),
+            "min_value": _("请选择。"),
         },
     )
 

@@ -7,7 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, ID_MIN, TOO_LARGE
 from qunfang.volunteers.models import Category, Equipment, HelpNeed, Skill, Slot, Team, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,9 +23,10 @@ def _picker(label, *, required: bool = True) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=required,
+        min_value=ID_MIN,
         max_value=ID_MAX,
         widget=forms.Select,
-        error_messages={**PICK, "max_value": PICK["invalid"]},
+        error_messages={**PICK, "max_value": PICK["invalid"], "min_value": PICK["invalid"]},
     )
 
 

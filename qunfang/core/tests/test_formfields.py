@@ -34,6 +34,8 @@ def test_every_integer_field_of_every_form_has_a_ceiling_the_database_can_hold()
                 checked += 1
                 if field.max_value is None or field.max_value > ID_MAX:
                     unbounded.append(where)
+                if field.min_value is None or field.min_value < -ID_MAX:
+                    unbounded.append(where + " (no floor)")
     assert checked > 20  # the walk found the forms
     assert unbounded == []
 

@@ -308,6 +308,26 @@ def test_over_distribution_is_refused_on_the_page(cast, items, stocked):
     assert writes() == before
 
 
+@pytest.mark.parametrize("item", ["-99999999999999999999999", "99999999999999999999999", "0"])
+def test_an_item_that_no_id_can_be_is_a_form_error_not_a_500(cast, items, stocked, item):
+    before = writes()
+    response = client_for(cast.village_cadre).post(
+        reverse("supplies:distribution_create"),
+        with_lines(
+            {
+                "depot": stocked.village.pk,
+                "recipient_kind": "unit",
+                "unit_name": "区新闻中心",
+                "occurred_on": days_ago(0).isoformat(),
+            },
+            {"item": item, "quantity": "1"},
+        ),
+    )
+    assert response.status_code in (200, 400)
+    assert "请选择" in body(response)
+    assert writes() == before
+
+
 def test_a_person_outside_the_scope_cannot_be_picked(cast, items, stocked):
     home = add_household(cast.sibling_village, "0001")
     stranger = add_person(home, "王五", dt.date(1950, 3, 3))
