@@ -2,6 +2,7 @@
 error the user can read, never a database error (a 500): SQLite cannot bind an integer beyond
 64 bits, and PostgreSQL refuses a count beyond its 32-bit `integer` column."""
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 # PostgreSQL `integer`: the narrowest column a count or number typed into a form is stored in.
@@ -14,3 +15,24 @@ ID_MIN, ID_MAX = 1, 9_223_372_036_854_775_807
 
 TOO_LARGE = {"max_value": _("数值过大，不能超过%(limit_value)s。")}
 TOO_SMALL = {"min_value": _("数值过小，不能小于%(limit_value)s。")}
+
+
+def id_field(
+    label: str | None = None,
+    *,
+    required: bool = True,
+    widget: type[forms.Widget] = forms.Select,
+    message: str = _("请选择。"),
+) -> forms.IntegerField:
+    """A record picker: an id from ID_MIN to ID_MAX. Whatever else is posted (nothing, a word,
+    a number no id can be) gets `message`; whether the id names a row in the user's scope is the
+    view's question (a 404)."""
+    errors = {"required": message, "invalid": message, "min_value": message, "max_value": message}
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=ID_MIN,
+        max_value=ID_MAX,
+        widget=widget,
+        error_messages=errors,
+    )

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, ID_MIN, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, id_field
 from qunfang.core.idcard import parse_phone
 from qunfang.enterprises.models import Application, Enterprise, Problem
 from qunfang.enterprises.services import APPLICANT_NAME, NAME_PATTERN
@@ -14,22 +14,6 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = {"invalid": _("请填写有效日期，如 2020-02-03。")}
 REQUIRED = {"required": _("必填。")}
 WHOLE = {"invalid": _("请填写整数，不能有小数。")}
-
-
-def _picker(label, *, required: bool = True) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        required=required,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={
-            "required": _("请选择。"),
-            "invalid": _("请选择。"),
-            "max_value": _("请选择。"),
-            "min_value": _("请选择。"),
-        },
-    )
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
@@ -72,7 +56,7 @@ class EnterpriseForm(PickerForm):
     credit_code = forms.CharField(
         label=_("统一社会信用代码"), max_length=30, error_messages=REQUIRED
     )
-    place = _picker(_("所在区域"))
+    place = id_field(_("所在区域"))
     industry = forms.ChoiceField(
         label=_("行业"), choices=Enterprise.Industry.choices, error_messages=REQUIRED
     )
@@ -87,17 +71,17 @@ class EnterpriseForm(PickerForm):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    work_group = _picker(_("对口服务工作组"), required=False)
+    work_group = id_field(_("对口服务工作组"), required=False)
 
 
 class AssignForm(forms.Form):
-    work_group = forms.IntegerField(required=False, min_value=ID_MIN, max_value=ID_MAX)
+    work_group = id_field(required=False)
 
 
 class VisitForm(PickerForm):
     visited_on = _date(_("走访日期"))
     visitors = forms.CharField(label=_("走访人员"), max_length=200, error_messages=REQUIRED)
-    work_group = _picker(_("工作组"), required=False)
+    work_group = id_field(_("工作组"), required=False)
     notes = forms.CharField(
         label=_("走访情况"),
         max_length=2000,
@@ -117,7 +101,7 @@ class ProblemForm(PickerForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     raised_on = _date(_("提出日期"))
-    visit = _picker(_("走访"), required=False)
+    visit = id_field(_("走访"), required=False)
 
 
 class SolveForm(forms.Form):
@@ -136,7 +120,7 @@ class ResumptionForm(forms.Form):
 
 class FairForm(PickerForm):
     title = forms.CharField(label=_("招聘会名称"), max_length=100, error_messages=REQUIRED)
-    organiser = _picker(_("主办单位"), required=False)
+    organiser = id_field(_("主办单位"), required=False)
     starts_on = _date(_("开始日期"))
     ends_on = _date(_("结束日期"))
     description = forms.CharField(
@@ -146,7 +130,7 @@ class FairForm(PickerForm):
 
 
 class EntryForm(PickerForm):
-    enterprise = _picker(_("企业"))
+    enterprise = id_field(_("企业"))
 
 
 class VetForm(forms.Form):

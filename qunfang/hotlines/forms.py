@@ -7,7 +7,7 @@ org.access, so a key outside the user's scope is a 404 rather than a form error.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import ID_MAX, ID_MIN
+from qunfang.core.formfields import id_field
 from qunfang.hotlines.models import MAX_CALL_MINUTES, Call, Line
 from qunfang.relief.models import CareArrangement
 
@@ -17,22 +17,6 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 INVALID_DATE = {"invalid": _("请填写有效日期，如 2020-02-03。")}
 INVALID_DATETIME = {"invalid": _("请填写有效时间，如 2020-02-05 08:00。")}
 REQUIRED = {"required": _("必填。")}
-
-
-def _picker(label, *, required: bool = True) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        required=required,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={
-            "required": _("请选择。"),
-            "invalid": _("请选择。"),
-            "max_value": _("请选择。"),
-            "min_value": _("请选择。"),
-        },
-    )
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
@@ -77,16 +61,16 @@ class LineForm(forms.Form):
 
 
 class ShiftForm(PickerForm):
-    line = _picker(_("热线"))
-    counsellor = _picker(_("值班咨询师"))
+    line = id_field(_("热线"))
+    counsellor = id_field(_("值班咨询师"))
     starts_at = _datetime(_("开始时间"))
     ends_at = _datetime(_("结束时间"))
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
 
 class CallForm(PickerForm):
-    line = _picker(_("热线"))
-    place = _picker(_("来电所涉区域"))
+    line = id_field(_("热线"))
+    place = id_field(_("来电所涉区域"))
     received_at = _datetime(_("来电时间"))
     duration_minutes = forms.IntegerField(
         label=_("通话时长（分钟）"),
@@ -133,7 +117,7 @@ class FollowUpForm(forms.Form):
 
 
 class EscalationForm(PickerForm):
-    village = _picker(_("儿童所在村（社区）"))
+    village = id_field(_("儿童所在村（社区）"))
     child_name = forms.CharField(label=_("儿童姓名"), max_length=50, error_messages=REQUIRED)
     child_id_number = forms.CharField(label=_("儿童身份证号"), max_length=20, required=False)
     situation = forms.CharField(

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import ID_MAX, ID_MIN
+from qunfang.core.formfields import id_field
 from qunfang.opinion.models import RiskCategory, RiskLevel, Sentiment, Source
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -36,13 +36,7 @@ class FeedForm(forms.Form):
     scheme = forms.TypedChoiceField(
         label=_("监测方案"), required=False, coerce=int, empty_value=None
     )
-    event = forms.IntegerField(
-        label=_("事件"),
-        required=False,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.HiddenInput,
-    )
+    event = id_field(_("事件"), required=False, widget=forms.HiddenInput)
     epidemic = forms.NullBooleanField(
         label=_("涉疫"),
         required=False,

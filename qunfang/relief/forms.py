@@ -7,28 +7,19 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, COUNT_MIN, ID_MAX, ID_MIN, TOO_LARGE, TOO_SMALL
+from qunfang.core.formfields import (
+    COUNT_MAX,
+    COUNT_MIN,
+    TOO_LARGE,
+    TOO_SMALL,
+    id_field,
+)
 from qunfang.relief.models import AssistanceCase, CareArrangement, FamilyEvent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = {"invalid": _("请填写有效日期，如 2020-02-03。")}
 WHOLE_NUMBER = {"invalid": _("请填写整数，不能有小数。")}
 REQUIRED = {"required": _("必填。")}
-
-
-def _picker(label) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={
-            "required": _("请选择。"),
-            "invalid": _("请选择。"),
-            "max_value": _("请选择。"),
-            "min_value": _("请选择。"),
-        },
-    )
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
@@ -51,7 +42,7 @@ class PickerForm(forms.Form):
 
 
 class AssistanceForm(PickerForm):
-    household = _picker(_("救助户"))
+    household = id_field(_("救助户"))
     reason = forms.ChoiceField(
         label=_("救助原因"), choices=AssistanceCase.Reason.choices, error_messages=REQUIRED
     )
@@ -77,7 +68,7 @@ class PaperworkForm(forms.Form):
 
 
 class CareForm(PickerForm):
-    person = _picker(_("照料对象"))
+    person = id_field(_("照料对象"))
     reason = forms.ChoiceField(
         label=_("照料原因"), choices=CareArrangement.Reason.choices, error_messages=REQUIRED
     )
@@ -98,19 +89,8 @@ class CareEndForm(forms.Form):
 
 
 class FamilyEventForm(PickerForm):
-    village = _picker(_("村（社区）"))
-    household = forms.IntegerField(
-        label=_("户（可不选）"),
-        required=False,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={
-            "invalid": _("请选择。"),
-            "max_value": _("请选择。"),
-            "min_value": _("请选择。"),
-        },
-    )
+    village = id_field(_("村（社区）"))
+    household = id_field(_("户（可不选）"), required=False)
     kind = forms.ChoiceField(
         label=_("事项"), choices=FamilyEvent.Kind.choices, error_messages=REQUIRED
     )
@@ -138,7 +118,7 @@ class FamilyEventUpdateForm(forms.Form):
 
 
 class WeChatGroupForm(PickerForm):
-    village = _picker(_("村（社区）"))
+    village = id_field(_("村（社区）"))
     name = forms.CharField(label=_("群名称"), max_length=100, error_messages=REQUIRED)
     admin_name = forms.CharField(label=_("群主"), max_length=50, error_messages=REQUIRED)
     admin_phone = forms.CharField(

@@ -11,7 +11,7 @@ with the item's name.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import ID_MAX, ID_MIN
+from qunfang.core.formfields import id_field
 from qunfang.supplies.models import Movement
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,22 +24,6 @@ QUANTITY_ERRORS = {
     "max_decimal_places": _("数量最多保留三位小数。"),
     "max_whole_digits": _("数量过大，请核对。"),
 }
-
-
-def _picker(label, *, required: bool = True) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        required=required,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={
-            "required": _("请选择。"),
-            "invalid": _("请选择。"),
-            "max_value": _("请选择。"),
-            "min_value": _("请选择。"),
-        },
-    )
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
@@ -75,7 +59,7 @@ class PickerForm(forms.Form):
 class LineForm(PickerForm):
     """One line of supplies. A blank line (no item, no quantity) is skipped."""
 
-    item = _picker(_("物资"), required=False)
+    item = id_field(_("物资"), required=False)
     quantity = _quantity(_("数量"), required=False)
     lot_no = forms.CharField(label=_("批号"), max_length=50, required=False)
     expires_on = _date(_("有效期至"), required=False)
@@ -131,7 +115,7 @@ LineFormSet = forms.formset_factory(
 
 
 class DonationForm(PickerForm):
-    depot = _picker(_("入库仓库"))
+    depot = id_field(_("入库仓库"))
     donor = forms.CharField(label=_("捐赠方"), max_length=100, error_messages=REQUIRED)
     certificate_no = forms.CharField(label=_("捐赠证书编号"), max_length=50, required=False)
     occurred_on = _date(_("入库日期"))
@@ -139,7 +123,7 @@ class DonationForm(PickerForm):
 
 
 class ProcurementForm(PickerForm):
-    depot = _picker(_("入库仓库"))
+    depot = id_field(_("入库仓库"))
     supplier = forms.CharField(label=_("供应商"), max_length=100, error_messages=REQUIRED)
     occurred_on = _date(_("入库日期"))
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -148,9 +132,9 @@ class ProcurementForm(PickerForm):
 class TransferForm(PickerForm):
     # Not "source"/"target": a control named "target" shadows the form's own target property
     # and the browser would submit into a new window.
-    from_depot = _picker(_("调出仓库（外地车队不选）"), required=False)
+    from_depot = id_field(_("调出仓库（外地车队不选）"), required=False)
     origin = forms.CharField(label=_("起运地（外地车队填写）"), max_length=100, required=False)
-    to_depot = _picker(_("调入仓库"))
+    to_depot = id_field(_("调入仓库"))
     leader_name = forms.CharField(label=_("运输领队"), max_length=50, required=False)
     leader_phone = forms.CharField(
         label=_("领队电话"),
@@ -193,12 +177,12 @@ class ReceiveForm(forms.Form):
 
 
 class DistributionForm(PickerForm):
-    depot = _picker(_("发放仓库"))
+    depot = id_field(_("发放仓库"))
     recipient_kind = forms.ChoiceField(
         label=_("发放对象"), choices=Movement.Recipient.choices, error_messages=REQUIRED
     )
-    household = _picker(_("户（发放对象为农户/家庭时）"), required=False)
-    person = _picker(_("人员（发放对象为个人时）"), required=False)
+    household = id_field(_("户（发放对象为农户/家庭时）"), required=False)
+    person = id_field(_("人员（发放对象为个人时）"), required=False)
     unit_name = forms.CharField(label=_("接收单位（如区新闻中心）"), max_length=100, required=False)
     channel = forms.CharField(
         label=_("发放渠道（如市慈善总会、民政局）"), max_length=100, required=False
@@ -208,14 +192,14 @@ class DistributionForm(PickerForm):
 
 
 class DepotForm(PickerForm):
-    region = _picker(_("所属区域"))
+    region = id_field(_("所属区域"))
     name = forms.CharField(label=_("仓库名称"), max_length=100, error_messages=REQUIRED)
     keeper = forms.CharField(label=_("保管员"), max_length=50, required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
 
 
 class ThresholdForm(PickerForm):
-    item = _picker(_("物资"))
+    item = id_field(_("物资"))
     minimum = _quantity(_("最低库存"))
 
 

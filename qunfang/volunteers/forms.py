@@ -7,7 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, ID_MIN, TOO_LARGE
+from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, id_field
 from qunfang.volunteers.models import Category, Equipment, HelpNeed, Skill, Slot, Team, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -17,17 +17,6 @@ INVALID_DATETIME = {"invalid": _("请填写有效时间，如 2020-02-03 08:00�
 REQUIRED = {"required": _("必填。")}
 WHOLE_NUMBER = {"invalid": _("请填写整数，不能有小数。")}
 PICK = {"required": _("请选择。"), "invalid": _("请选择。")}
-
-
-def _picker(label, *, required: bool = True) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        required=required,
-        min_value=ID_MIN,
-        max_value=ID_MAX,
-        widget=forms.Select,
-        error_messages={**PICK, "max_value": PICK["invalid"], "min_value": PICK["invalid"]},
-    )
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
@@ -139,9 +128,9 @@ class VetForm(forms.Form):
 
 
 class VolunteerForm(PickerForm):
-    team = _picker(_("小分队"), required=False)
+    team = id_field(_("小分队"), required=False)
     is_core = forms.BooleanField(label=_("骨干"), required=False)
-    grid = _picker(_("编入网格"), required=False)
+    grid = id_field(_("编入网格"), required=False)
     status = forms.ChoiceField(
         label=_("状态"),
         choices=[("active", _("在岗")), ("inactive", _("暂停服务"))],
@@ -159,7 +148,7 @@ class TeamForm(PickerForm):
 
 
 class LeaderForm(PickerForm):
-    leader = _picker(_("队长"), required=False)
+    leader = id_field(_("队长"), required=False)
 
 
 class ShiftForm(PickerForm):
@@ -179,12 +168,12 @@ class ShiftForm(PickerForm):
 
 
 class AssignForm(PickerForm):
-    volunteer = _picker(_("志愿者"))
+    volunteer = id_field(_("志愿者"))
 
 
 class RoundScheduleForm(PickerForm):
     region = forms.CharField(label=_("所在区域"), widget=forms.Select, error_messages=PICK)
-    squad = _picker(_("消杀小队"))
+    squad = id_field(_("消杀小队"))
     places = forms.CharField(
         label=_("消杀地点（每行一个）"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -233,7 +222,7 @@ class FamilyForm(PickerForm):
 
 
 class NeedForm(PickerForm):
-    family = _picker(_("家庭"))
+    family = id_field(_("家庭"))
     kind = forms.ChoiceField(
         label=_("需求类型"), choices=HelpNeed.Kind.choices, error_messages=PICK
     )
@@ -242,8 +231,8 @@ class NeedForm(PickerForm):
 
 
 class MatchForm(forms.Form):
-    volunteer = _picker(None, required=False)
-    enterprise = _picker(None, required=False)
+    volunteer = id_field(None, required=False)
+    enterprise = id_field(None, required=False)
 
 
 class NeedDoneForm(forms.Form):

@@ -289,9 +289,9 @@ def test_a_village_cadre_hands_supplies_to_an_elderly_person(cast, items, stocke
     assert (movement.person, movement.household, movement.channel) == (elder, home, "市民政局")
 
 
-def test_over_distribution_is_refused_on_the_page(cast, items, stocked):
-    before = writes()
-    response = client_for(cast.village_cadre).post(
+def hand_to_the_news_centre(cast, stocked, line: dict):
+    """A village cadre posts one distribution line to a unit from the village depot."""
+    return client_for(cast.village_cadre).post(
         reverse("supplies:distribution_create"),
         with_lines(
             {
@@ -300,9 +300,14 @@ def test_over_distribution_is_refused_on_the_page(cast, items, stocked):
                 "unit_name": "区新闻中心",
                 "occurred_on": days_ago(0).isoformat(),
             },
-            {"item": items.mask.pk, "quantity": "1001"},
+            line,
         ),
     )
+
+
+def test_over_distribution_is_refused_on_the_page(cast, items, stocked):
+    before = writes()
+    response = hand_to_the_news_centre(cast, stocked, {"item": items.mask.pk, "quantity": "1001"})
     assert response.status_code == 400
     assert "“医用外科口罩”库存不足：南村村物资点现有可用1000个，本次需要1001个。" in body(response)
     assert writes() == before
@@ -311,18 +316,7 @@ def test_over_distribution_is_refused_on_the_page(cast, items, stocked):
 @pytest.mark.parametrize("item", ["-99999999999999999999999", "99999999999999999999999", "0"])
 def test_an_item_that_no_id_can_be_is_a_form_error_not_a_500(cast, items, stocked, item):
     before = writes()
-    response = client_for(cast.village_cadre).post(
-        reverse("supplies:distribution_create"),
-        with_lines(
-            {
-                "depot": stocked.village.pk,
-                "recipient_kind": "unit",
-                "unit_name": "区新闻中心",
-                "occurred_on": days_ago(0).isoformat(),
-            },
-            {"item": item, "quantity": "1"},
-        ),
-    )
+    response = hand_to_the_news_centre(cast, stocked, {"item": item, "quantity": "1"})
     assert response.status_code in (200, 400)
     assert "请选择" in body(response)
     assert writes() == before
