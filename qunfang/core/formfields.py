@@ -1,6 +1,8 @@
-"""Ceilings for whole numbers in forms, so that a number too large for the database is a form
-error the user can read, never a database error (a 500): SQLite cannot bind an integer beyond
-64 bits, and PostgreSQL refuses a count beyond its 32-bit `integer` column."""
+"""Bounds for the whole numbers forms accept, and the record picker every app uses.
+
+A number too large (or too negative) for the database is a form error the user can read, never
+a database error (a 500): SQLite cannot bind an integer beyond 64 bits, and PostgreSQL refuses a
+count beyond its 32-bit `integer` column. `core/tests/test_formfields.py` walks every form."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

@@ -78,10 +78,8 @@ def _picked(form: Form, field: str, queryset):
     empty or did not parse. A key outside the queryset is a 404."""
     form.is_valid()
     pk = form.cleaned_data.get(field)
-    if pk is None:
+    if pk is None:  # empty, or not an id at all (the form's bounds are those of an id)
         return None
-    if not 0 < pk <= ID_MAX:
-        raise Http404
     try:
         return queryset.get(pk=pk)
     except queryset.model.DoesNotExist:
