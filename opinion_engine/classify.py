@@ -1,4 +1,5 @@
-"""Emotion, sentiment and rumour classifiers: linear models over one shared feature extraction.
+"""Emotion, sentiment and rumour classifiers: linear models over one shared feature extraction,
+and for emotion a word CNN beside them (wordcnn.py).
 
 Every model reads the same features: character 1–4-grams of the normalised text, a token for
 each category of the affect-lexicon words among those n-grams (affect.py), the Weibo emoticons
@@ -10,7 +11,9 @@ Python dict of the n-grams was tried first; its lookups alone cost ~120 µs a po
 The artefacts are plain numpy arrays (`models/*.npz`, no pickle): the buckets a model uses, their
 idf, float16 coefficients and the calibration; `python -m opinion_engine.train` writes them and
 records the training sets and their terms in each. Scores are sublinear tf·idf, L2-normalised
-per model, times the coefficients: what train.py fits, computed with numpy alone.
+per model, times the coefficients: what train.py fits, computed with numpy alone. An artefact
+that carries a word CNN (the emotion model's) adds the network's class log-probabilities, times
+the weight train.py chose out of fold, before its calibration.
 """
 
 import io
@@ -19,7 +22,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,10 +32,12 @@ from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
 from opinion_engine.pipeline import ErrorHandler, Stage, record_error
 from opinion_engine.types import Post
+from opinion_engine.wordcnn import Network, Projection, default_segmenter, pack, unpack
+from opinion_engine.wordvec import WORDVEC_PATH, wordvec_sha256
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_NAMES = ("emotion", "sentiment", "rumour")
-FORMAT_VERSION = 2  # 2: the affect lexicon's category tokens joined the features
+FORMAT_VERSION = 3  # 2: the affect lexicon's category tokens joined the features; 3: word CNN
 MAX_NGRAM = 4
 HASH_BITS = 18  # 262,144 buckets: a 16 MB table that stays in cache; 2^20 scored the same in CV
 N_BUCKETS = 1 << HASH_BITS
@@ -213,6 +218,9 @@ class Artefact:
     intercept: np.ndarray  # (K,) float32
     calibration: np.ndarray  # softmax: [temperature]; binary: [slope, offset] of a sigmoid
     meta: dict
+    # The word CNN whose log-probabilities, times meta["network"]["weight"], join the linear
+    # scores before the calibration (wordcnn.py); None for a linear model alone.
+    network: "Network | None" = None
 
     @property
     def binary(self) -> bool:
@@ -235,6 +243,8 @@ def save_artefact(artefact: Artefact, path: Path) -> None:
             dtype=np.uint8,
         ),
     }
+    if artefact.network is not None:
+        arrays.update(pack(artefact.network))
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
         for key, value in arrays.items():
@@ -268,6 +278,17 @@ def load_artefact(path: Path) -> Artefact:
                 f"{lexicon.get('file', 'affect_lexicon.tsv.xz')} now holds; retrain with "
                 "`python -m opinion_engine.train`"
             )
+        network = None
+        if "network_rows" in data.files:
+            vectors = meta.get("network", {}).get("wordvec_sha256")
+            if vectors != wordvec_sha256():
+                # The network's unmoved word vectors are read from wordvec.npz.
+                raise ModelMissing(
+                    f"model file {path} was trained with other word vectors than "
+                    f"{WORDVEC_PATH.name} now holds; retrain with "
+                    "`python -m opinion_engine.train`"
+                )
+            network = unpack(data)
         return Artefact(
             name=meta.get("name", path.stem),
             classes=tuple(str(name) for name in data["classes"]),
@@ -277,6 +298,7 @@ def load_artefact(path: Path) -> Artefact:
             intercept=data["intercept"].astype(np.float32),
             calibration=data["calibration"].astype(np.float32),
             meta=meta,
+            network=network,
         )
 
 
@@ -315,6 +337,15 @@ class Scorer:
         for buckets, first, values in blocks:
             span = slice(first, first + values.shape[1])
             self.table_[buckets, span] = np.round(values / self.scale_[span]).astype(np.int16)
+        self.networks_ = {
+            artefact.name: (Projection(artefact.network), artefact.meta["network"]["weight"])
+            for artefact in artefacts
+            if artefact.network is not None
+        }
+        # The projections hold what scoring needs; the networks' 20 MB word vectors go.
+        self.artefacts = {
+            name: replace(artefact, network=None) for name, artefact in self.artefacts.items()
+        }
 
     def scores(
         self, normalized: Sequence[str], extras: Sequence[list[str]]
@@ -345,6 +376,10 @@ class Scorer:
         for position, (name, artefact) in enumerate(self.artefacts.items()):
             linear = raw[:, self.columns_[name]] / norms[:, position : position + 1]
             out[name] = linear + artefact.intercept
+        if self.networks_:
+            words = default_segmenter().batch(normalized)
+            for name, (projection, weight) in self.networks_.items():
+                out[name] = out[name] + weight * projection.log_probabilities(*words)
         return out
 
     def probabilities(
@@ -448,6 +483,7 @@ class Classifiers(Stage):
             directory = Path(self.path) if self.path is not None else MODELS_DIR
             scorer = Scorer([load_artefact(directory / f"{name}.npz") for name in MODEL_NAMES])
             _affect_table()  # built now (0.1 s), not on the first batch of posts
+            default_segmenter()
             self.scorer_ = scorer
         return scorer
 
@@ -503,9 +539,23 @@ def _raise(stage: str, post: Post, error: Exception) -> None:
     raise error
 
 
-@lru_cache(maxsize=1)
+def shared_classifiers(path: Path | None = None) -> Classifiers:
+    """The process's one loaded Classifiers for a model directory (default: the shipped one).
+
+    Engines built one after another (the bench's fresh engines, a worker that rebuilds its
+    engine when the schemes change) share its tables, 45 MB with the word CNN's, instead of
+    each loading its own; the stage keeps no per-stream state, so sharing it is safe.
+    """
+    return _shared_classifiers(str(Path(path if path is not None else MODELS_DIR).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _shared_classifiers(path: str) -> Classifiers:
+    return Classifiers.load(Path(path))
+
+
 def default_classifiers() -> Classifiers:
-    return Classifiers.load()
+    return shared_classifiers()
 
 
 def _probabilities(texts: Iterable[str], name: str) -> np.ndarray:

@@ -52,9 +52,9 @@ class Engine:
             LocalityTagger(Gazetteer.from_rows(region_rows)),
         ]
         if classify:
-            from opinion_engine.classify import Classifiers
+            from opinion_engine.classify import shared_classifiers
 
-            stages.append(Classifiers.load(models_dir))
+            stages.append(shared_classifiers(models_dir))
         library = RumourLibrary.from_jsonl() if debunks is None else RumourLibrary(list(debunks))
         stages.append(RumourMatcher(library))
         if dedup:

@@ -125,6 +125,16 @@ def test_a_model_trained_with_another_affect_lexicon_is_refused(tmp_path: Path):
         load_artefact(tmp_path / "emotion.npz")
 
 
+def test_a_model_trained_with_other_word_vectors_is_refused(tmp_path: Path):
+    shipped = load_artefact(MODELS_DIR / "emotion.npz")
+    assert shipped.network is not None and shipped.meta["network"]["wordvec_sha256"]
+    network = {**shipped.meta["network"], "wordvec_sha256": "0" * 64}
+    meta = {**shipped.meta, "network": network}
+    save_artefact(Artefact(**{**shipped.__dict__, "meta": meta}), tmp_path / "emotion.npz")
+    with pytest.raises(ModelMissing, match=r"other word vectors.*opinion_engine\.train"):
+        load_artefact(tmp_path / "emotion.npz")
+
+
 def test_init_only_stores_configuration(tmp_path: Path):
     stage = Classifiers(path=tmp_path)  # nothing is read until it is used
     assert stage.path == tmp_path
@@ -174,3 +184,13 @@ def _fail(stage: str, post: Post, error: Exception) -> None:
 
 
 EXPECTED_BUCKETS = [255468, 168713, 88988, 57417, 13835]
+
+
+def test_engines_share_one_loaded_set_of_models():
+    from opinion_engine.classify import shared_classifiers
+    from opinion_engine.engine import Engine
+
+    first, second = Engine.build(), Engine.build()
+    [stage] = [s for s in first.stages if s.name == "classify"]
+    assert [s for s in second.stages if s.name == "classify"] == [stage]
+    assert stage is shared_classifiers() is shared_classifiers(MODELS_DIR) is default_classifiers()

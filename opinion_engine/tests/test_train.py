@@ -185,3 +185,45 @@ def test_the_sentiment_blend_mixes_in_what_the_emotions_imply():
     assert blend_sentiment(sentiment, surprised, classes, blend) == pytest.approx(
         np.array([[0.75, 0.15, 0.1]])
     )
+
+
+def test_training_weighs_a_word_cnn_beside_the_linear_model_out_of_fold():
+    texts, labels = tiny_slice()
+    config = train.ModelConfig(min_df=1, c=0.5, network_epochs=2)
+    artefact, report = train.train_model("emotion", texts, labels, config=config, folds=3)
+    trials = report["network"]["cv_macro_f1_by_weight_per_file"]
+    assert set(trials) == {str(weight) for weight in train.NETWORK_WEIGHTS}
+    weight = report["network"]["weight"]
+    assert sum(trials[str(weight)]) == max(sum(scores) for scores in trials.values())
+    assert (artefact.network is None) == (weight == 0)
+
+
+def test_a_word_cnn_is_reproducible_and_scores_as_trained_after_a_round_trip(tmp_path: Path):
+    texts, labels = tiny_slice()
+    y = np.array([train.CLASSES["emotion"].index(label) for label in labels])
+    folds = train._folds(y, y, 3)
+    network, out_of_fold = train.network_scores(texts, y, np.ones(len(y)), 6, folds, 2)
+    again, again_out_of_fold = train.network_scores(texts, y, np.ones(len(y)), 6, folds, 2)
+    assert np.array_equal(out_of_fold, again_out_of_fold)
+    assert np.array_equal(network.taps, again.taps)
+
+    linear, _ = fit_tiny()
+    artefact = train.Artefact(**{**linear.__dict__, "network": network})
+    meta = {"name": "emotion", **train._network_meta(artefact, {"network": {"weight": 0.3}}, 1)}
+    artefact = train.Artefact(**{**artefact.__dict__, "meta": meta})
+    save_artefact(artefact, tmp_path / "a.npz")
+    save_artefact(artefact, tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+    loaded = load_artefact(tmp_path / "a.npz")
+    inputs = text_inputs(["武汉加油！", "口罩涨价气死了", "新增病例", ""])
+    with_network = Scorer([loaded]).scores(*inputs)["emotion"]
+    alone = Scorer([train.Artefact(**{**loaded.__dict__, "network": None})]).scores(*inputs)[
+        "emotion"
+    ]
+    from opinion_engine.wordcnn import Projection, default_segmenter
+
+    words = default_segmenter().batch(inputs[0])
+    expected = alone + 0.3 * Projection(network).log_probabilities(*words)
+    assert with_network == pytest.approx(expected, abs=1e-4)
+    assert not np.allclose(with_network, alone)
