@@ -169,8 +169,7 @@ class Segmenter:
             # Sizes run upwards, so a longer word found at a position overwrites a shorter one.
             word[positions] = self.key_ids_[size][found[matched]]
             step[positions] = size
-        unlisted = word < 0
-        word[unlisted] = self.oov + codes[unlisted].astype(np.int64) % OOV_BUCKETS
+        word = np.where(word < 0, self.oov + (codes % OOV_BUCKETS).astype(np.int64), word)
         # Walk: a separator jumps to itself, so the walk of a text stops at its end.
         jump = np.arange(total) + step
         jump[separator] = np.flatnonzero(separator)
@@ -178,8 +177,10 @@ class Segmenter:
         reached = np.zeros(total, dtype=bool)
         starts = np.concatenate(([0], np.flatnonzero(separator)[:-1] + 1))
         reached[starts] = True
+        # After k passes every position within 2^k - 1 words of its text's start is reached;
+        # words past MAX_WORDS are dropped anyway, so no text needs more passes than that.
         longest_text = int(np.diff(np.concatenate(([-1], np.flatnonzero(separator)))).max())
-        for _ in range(max(1, int(longest_text).bit_length())):
+        for _ in range(max(1, min(longest_text, MAX_WORDS).bit_length())):
             reached[jump[reached]] = True
             jump = jump[jump]
         keep = reached & ~separator
@@ -253,15 +254,15 @@ class Projection:
         another (`flat`) and how many each has (`lengths`), as Segmenter.batch gives them."""
         n = len(lengths)
         f = self.filters_
-        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64).tolist()
         pooled = np.empty((n, len(WIDTHS) * f), dtype=np.float32)
         # Posts of similar length are scored together, GROUP at a time, word position by word
         # position: an array of (position, post, column) whose max over positions runs over
         # contiguous memory. (One flat run of all posts with a segmented max was 2.5 times
         # slower: numpy's reduceat works row by row.) Positions past a post's end hold the
-        # padding row: a window that reaches them is never the max, and a post too short for
-        # any window of a width gets a hugely negative max there, which the ReLU makes 0, as
-        # training's masked max does.
+        # padding row: a window that reaches them is never the max. A post too short for any
+        # window of a width reads 0 for that width's filters, as training's masked max (-inf)
+        # gives after the ReLU.
         order = np.argsort(lengths, kind="stable")
         pad = len(self.table_) - 1
         for first in range(0, n, GROUP):
@@ -269,23 +270,28 @@ class Projection:
             counts = lengths[rows]
             positions = max(int(counts[-1]), 1) + max(WIDTHS) - 1
             ids = np.full((positions, len(rows)), pad, dtype=np.int64)
-            column = np.repeat(np.arange(len(rows)), counts)
-            position = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-            ids[position, column] = flat[np.repeat(firsts[rows], counts) + position]
+            for column, (row, count) in enumerate(zip(rows.tolist(), counts.tolist(), strict=True)):
+                ids[:count, column] = flat[firsts[row] : firsts[row] + count]
             values = np.take(self.table_, ids.ravel(), axis=0).reshape(positions, len(rows), -1)
             column = 0
             for block, width in enumerate(WIDTHS):
                 count = positions - width + 1
                 windows = values[:count, :, column : column + f]
-                if width > 1:
-                    windows = windows.copy()
-                    for offset in range(1, width):
-                        shift = column + offset * f
-                        windows += values[offset : offset + count, :, shift : shift + f]
+                for offset in range(1, width):
+                    shift = column + offset * f
+                    # The first addition makes the window array, the next add into it.
+                    following = values[offset : offset + count, :, shift : shift + f]
+                    windows = (
+                        windows + following
+                        if offset == 1
+                        else np.add(windows, following, out=windows)
+                    )
                 column += width * f
                 pooled[rows, block * f : (block + 1) * f] = windows.max(axis=0)
         pooled *= np.tile(self.scale_, len(WIDTHS))
         pooled = np.maximum(pooled + self.conv_bias_, 0.0)
+        for block, width in enumerate(WIDTHS):
+            pooled[lengths < width, block * f : (block + 1) * f] = 0.0
         logits = pooled @ self.out_ + self.out_bias_
         logits -= logits.max(axis=1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
