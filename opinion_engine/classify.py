@@ -16,10 +16,8 @@ that carries a word CNN (the emotion model's) adds the network's class log-proba
 the weight train.py chose out of fold, before its calibration.
 """
 
-import io
 import json
 import re
-import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +28,7 @@ import numpy as np
 
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
+from opinion_engine.npz import write_npz
 from opinion_engine.pipeline import ErrorHandler, Stage, record_error
 from opinion_engine.types import Post
 from opinion_engine.wordcnn import Network, Projection, default_segmenter, pack, unpack
@@ -245,14 +244,7 @@ def save_artefact(artefact: Artefact, path: Path) -> None:
     }
     if artefact.network is not None:
         arrays.update(pack(artefact.network))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        for key, value in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, value, allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue(), compresslevel=9)
+    write_npz(arrays, path)
 
 
 def load_artefact(path: Path) -> Artefact:

@@ -17,10 +17,8 @@ Rebuilding gives the same bytes (see data/README.md for the terms).
 """
 
 import argparse
-import io
 import sys
 import tarfile
-import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from opinion_engine.normalize import normalize_text
+from opinion_engine.npz import write_npz
 
 WORDVEC_PATH = Path(__file__).resolve().parent / "data" / "wordvec.npz"
 WORDVEC_TERMS = (
@@ -94,14 +93,7 @@ def write_wordvec(words: Sequence[str], quantized: np.ndarray, scales: np.ndarra
         "vectors": quantized,
         "scales": scales,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        for key, value in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, value, allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue(), compresslevel=9)
+    write_npz(arrays, path)
 
 
 def read_wordvec(path: Path = WORDVEC_PATH) -> tuple[tuple[str, ...], np.ndarray]:

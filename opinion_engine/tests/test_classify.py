@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from opinion_engine.classify import (
+    MODEL_NAMES,
     MODELS_DIR,
     Artefact,
     Classifiers,
@@ -194,3 +195,9 @@ def test_engines_share_one_loaded_set_of_models():
     [stage] = [s for s in first.stages if s.name == "classify"]
     assert [s for s in second.stages if s.name == "classify"] == [stage]
     assert stage is shared_classifiers() is shared_classifiers(MODELS_DIR) is default_classifiers()
+
+
+def test_shipped_artefacts_read_back_and_write_out_byte_for_byte(tmp_path: Path):
+    for name in MODEL_NAMES:
+        save_artefact(load_artefact(MODELS_DIR / f"{name}.npz"), tmp_path / f"{name}.npz")
+        assert (tmp_path / f"{name}.npz").read_bytes() == (MODELS_DIR / f"{name}.npz").read_bytes()
