@@ -16,7 +16,7 @@ together they score above either.
   seeded; train.py only), run here with numpy alone.
 - **Speed.** A convolution is linear in the word vectors, so at load every word's product with
   every filter tap is computed once (`Projection`): at inference a post costs a gather of one
-  int16 row per word and a few additions, no matrix product.
+  integer row per word and a few additions, no matrix product.
 """
 
 from collections.abc import Sequence
@@ -36,7 +36,7 @@ MAX_WORDS = 200  # words read from one post: a longer one is a long article, its
 
 
 # The n-gram keys of the batch segmenter: a 64-bit polynomial over code points (collisions
-# between two listed words of one length are checked for at build), bucketed for a bitmap.
+# between two listed words of one length are checked for at build), bucketed for lookups.
 _PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _BUCKET_BITS = 18
@@ -58,8 +58,9 @@ def _word_key(word: str) -> int:
 class Segmenter:
     """Forward maximum matching: at each position the longest listed word, else one OOV id.
 
-    `segment(text)` is the definition, a character at a time; `batch(texts)` computes the same
-    for many posts at once with numpy (about three times faster), and is what scoring uses.
+    Calling it on a text is the definition, a character at a time; `batch(texts)` computes the
+    same for many posts at once with numpy (about three times faster), and is what scoring and
+    training use.
     """
 
     def __init__(self, words: Sequence[str]) -> None:
@@ -81,7 +82,8 @@ class Segmenter:
             order = np.lexsort((keys, buckets))
             keys, ids, buckets = keys[order], ids[order], buckets[order]
             first = np.full(1 << _BUCKET_BITS, -1, dtype=np.int32)
-            first[buckets[::-1]] = np.arange(len(keys) - 1, -1, -1, dtype=np.int32)
+            used, starts = np.unique(buckets, return_index=True)
+            first[used] = starts
             self.keys_[size], self.key_ids_[size], self.first_[size] = keys, ids, first
 
     @cached_property
@@ -99,7 +101,7 @@ class Segmenter:
         return out
 
     def __call__(self, text: str) -> list[int]:
-        text = text.replace("\x00", " ")  # as batch() reads it: NUL ends a text there
+        text = text.replace("\x00", " ")  # batch() separates texts with NUL, so reads it as " "
         out: list[int] = []
         get = self.ids.get
         longest = self.longest.get
@@ -125,10 +127,10 @@ class Segmenter:
     def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(word ids of all posts one after another, words per post): `self(text)` for each.
 
-        Every position gets the longest listed word that starts there (n-gram keys looked up
-        in sorted key arrays, after a bitmap lets only likely words through); the words of a
-        post are the positions reachable from its start by jumping a word at a time, found by
-        pointer doubling: eight passes over the batch instead of a Python step per word.
+        Every position gets the longest listed word that starts there (its n-gram keys looked
+        up through the table of each bucket's first key); the words of a post are the
+        positions reachable from its start by jumping a word at a time, found by pointer
+        doubling: eight passes over the batch instead of a Python step per word.
         """
         n = len(texts)
         joined = "\x00".join(text.replace("\x00", " ") for text in texts) + "\x00"
@@ -192,7 +194,7 @@ class Segmenter:
         if lengths.max(initial=0) > MAX_WORDS:
             first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
             rank = np.arange(len(positions)) - first[owner]
-            positions, owner = positions[rank < MAX_WORDS], owner[rank < MAX_WORDS]
+            positions = positions[rank < MAX_WORDS]
             lengths = np.minimum(lengths, MAX_WORDS)
         return word[positions], lengths
 
@@ -204,7 +206,7 @@ def default_segmenter() -> Segmenter:
 
 @dataclass(frozen=True)
 class Network:
-    """A trained network as plain arrays (what an artefact's cnn_* arrays hold)."""
+    """A trained network as plain arrays (an artefact holds them as its network_* arrays)."""
 
     embeddings: np.ndarray  # (vocabulary + OOV_BUCKETS, dims) float32
     taps: np.ndarray  # (sum(WIDTHS), dims, FILTERS): width 1's tap, width 2's two, width 3's three
