@@ -66,7 +66,6 @@ class Segmenter:
     def __init__(self, words: Sequence[str]) -> None:
         self.words = tuple(words)
         self.oov = len(words)
-        self.size = len(words) + OOV_BUCKETS
         # Per word length: the listed words' keys sorted by bucket, and for every bucket the
         # index of its first key (-1: none). A lookup is then one or two gathers, where a binary
         # search of the sorted keys cost a third of the segmentation.
