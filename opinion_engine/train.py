@@ -165,16 +165,16 @@ def featurize(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def network_scores(
-    texts: Sequence[str],
+    normalized: Sequence[str],
     y: np.ndarray,
     weights: np.ndarray,
     k: int,
     folds: list[tuple[np.ndarray, np.ndarray]],
     epochs: int,
-) -> tuple[Network, np.ndarray]:
-    """The word CNN fitted on all rows, and its out-of-fold log-probabilities (n, k), each
-    computed from the network as it ships (wordcnn.shipped), as Scorer computes them."""
-    tokens = segment_all(text_inputs(texts)[0])
+) -> np.ndarray:
+    """Out-of-fold log-probabilities (n, k) of the word CNN on normalised texts, each computed
+    from the fold's network as it ships (wordcnn.shipped), as Scorer computes them."""
+    tokens = segment_all(normalized)
     out_of_fold = np.zeros((len(y), k))
     for number, (train_rows, test_rows) in enumerate(folds):
         network = fit_network(
@@ -188,8 +188,15 @@ def network_scores(
         projection = Projection(shipped(network))
         held_out = flatten([tokens[row] for row in test_rows])
         out_of_fold[test_rows] = projection.log_probabilities(*held_out)
-    network = shipped(fit_network(tokens, y, weights, k, seed=SEED, epochs=epochs))
-    return network, out_of_fold
+    return out_of_fold
+
+
+def final_network(
+    normalized: Sequence[str], y: np.ndarray, weights: np.ndarray, k: int, epochs: int
+) -> Network:
+    """The word CNN fitted on all rows, as it ships."""
+    tokens = segment_all(normalized)
+    return shipped(fit_network(tokens, y, weights, k, seed=SEED, epochs=epochs))
 
 
 def choose_network_weight(
@@ -368,7 +375,9 @@ def train_model(
     k = len(classes)
     weights = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     sources = np.zeros(len(y), dtype=np.int64) if sources is None else sources
-    rows, buckets, n = featurize(texts)
+    normalized, extras = text_inputs(texts)
+    rows, buckets = hash_features(normalized, extras)
+    n = len(texts)
     vocabulary, idf = fit_vocabulary(rows, buckets, n, min_df=config.min_df)
     x = tfidf_matrix(rows, buckets, n, vocabulary, idf)
 
@@ -385,13 +394,13 @@ def train_model(
     report: dict = {}
     network = None
     if config.network_epochs and k > 2:
-        network, network_oof = network_scores(texts, y, weights, k, splits, config.network_epochs)
+        epochs = config.network_epochs
+        network_oof = network_scores(normalized, y, weights, k, splits, epochs)
         weight, trials = choose_network_weight(out_of_fold, network_oof, y, sources)
         report["network"] = {"weight": weight, "cv_macro_f1_by_weight_per_file": trials}
-        if weight > 0:
+        if weight > 0:  # a network the folds give no weight is not trained at all
             out_of_fold = out_of_fold + weight * network_oof
-        else:
-            network = None
+            network = final_network(normalized, y, weights, k, epochs)
     if k == 2:
         slope, offset = fit_sigmoid(out_of_fold[:, 0], y)
         calibration = np.array([slope, offset], dtype=np.float32)

@@ -98,22 +98,29 @@ def write_wordvec(words: Sequence[str], quantized: np.ndarray, scales: np.ndarra
 
 def read_wordvec(path: Path = WORDVEC_PATH) -> tuple[tuple[str, ...], np.ndarray]:
     """(words, float32 unit vectors) of a word-vector file (default: the shipped one)."""
+    return _read_words(path), _read_vectors(path)
+
+
+def _read_words(path: Path) -> tuple[str, ...]:
     with np.load(path, allow_pickle=False) as data:
-        words = tuple(data["words"].tobytes().decode("utf-8").split("\n"))
-        vectors = data["vectors"].astype(np.float32) * data["scales"][:, None]
-    return words, vectors
+        return tuple(data["words"].tobytes().decode("utf-8").split("\n"))
+
+
+def _read_vectors(path: Path) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as data:
+        return data["vectors"].astype(np.float32) * data["scales"][:, None]
 
 
 @lru_cache(maxsize=1)
 def read_words() -> tuple[str, ...]:
     """The shipped words, kept for the process (the segmenter's list)."""
-    return read_wordvec()[0]
+    return _read_words(WORDVEC_PATH)
 
 
 def read_vectors() -> np.ndarray:
     """The shipped vectors, read afresh each time: 20 MB that only loading and training need,
     so no cache holds them for the life of the process."""
-    return read_wordvec()[1]
+    return _read_vectors(WORDVEC_PATH)
 
 
 @lru_cache(maxsize=1)

@@ -202,8 +202,11 @@ def test_a_word_cnn_is_reproducible_and_scores_as_trained_after_a_round_trip(tmp
     texts, labels = tiny_slice()
     y = np.array([train.CLASSES["emotion"].index(label) for label in labels])
     folds = train._folds(y, y, 3)
-    network, out_of_fold = train.network_scores(texts, y, np.ones(len(y)), 6, folds, 2)
-    again, again_out_of_fold = train.network_scores(texts, y, np.ones(len(y)), 6, folds, 2)
+    normalized = text_inputs(texts)[0]
+    out_of_fold = train.network_scores(normalized, y, np.ones(len(y)), 6, folds, 2)
+    again_out_of_fold = train.network_scores(normalized, y, np.ones(len(y)), 6, folds, 2)
+    network = train.final_network(normalized, y, np.ones(len(y)), 6, 2)
+    again = train.final_network(normalized, y, np.ones(len(y)), 6, 2)
     assert np.array_equal(out_of_fold, again_out_of_fold)
     assert np.array_equal(network.taps, again.taps)
 
