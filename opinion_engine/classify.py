@@ -334,9 +334,18 @@ class Scorer:
             for artefact in artefacts
             if artefact.network is not None
         }
-        # The projections hold what scoring needs; the networks' 20 MB word vectors go.
+        # The table and the projections hold what scoring needs. The artefacts keep their
+        # classes, calibration and metadata; their linear arrays (14 MB) and the networks'
+        # word vectors (20 MB) go, since an engine lives as long as its worker.
         self.artefacts = {
-            name: replace(artefact, network=None) for name, artefact in self.artefacts.items()
+            name: replace(
+                artefact,
+                network=None,
+                buckets=artefact.buckets[:0].copy(),
+                idf=artefact.idf[:0].copy(),
+                coef=artefact.coef[:0].copy(),
+            )
+            for name, artefact in self.artefacts.items()
         }
 
     def scores(

@@ -45,6 +45,7 @@ import numpy as np
 from opinion_engine.normalize import normalize_text
 from opinion_engine.pipeline import ErrorHandler, Stage
 from opinion_engine.types import Post, Region
+from opinion_engine.wordtable import WordTable
 
 # Words that name a kind of place rather than a place.
 _GENERIC_WORDS = (
@@ -106,7 +107,10 @@ CONTEXT_ANCESTORS = 2
 
 @dataclass(frozen=True, slots=True)
 class Dictionary:
-    entries: dict[str, tuple[int, str]]  # word -> (frequency, part of speech), 2–4 characters
+    """What the gazetteer needs of jieba's dictionary, as sets of words (2–4 characters)."""
+
+    common_lower: WordTable  # too common for a town or village short name (is_common_word)
+    common_upper: WordTable  # too common for a county-level short name
     words: frozenset[str]  # 2-character words seen at least CROSSING_FREQ times
     places: frozenset[str]  # those of them that are place names
 
@@ -115,23 +119,43 @@ class Dictionary:
 def dictionary() -> Dictionary:
     """jieba's dictionary, the part of it the gazetteer uses (words seen at least 20 times).
 
+    Only the verdicts are kept, not each word's frequency and part of speech, and the common
+    words as WordTables (read at build only): the engine lives as long as its worker, and a
+    dict of the 70,860 entries held about 20 MB of it.
     Empty when jieba's dictionary is not installed: GENERIC_WORDS still applies.
     """
+    lower: list[str] = []
+    upper: list[str] = []
+    crossing: set[str] = set()
+    places: set[str] = set()
     try:
-        text = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+        # Line by line: the whole file as one string and its matches cost the engine 6 MB
+        # more for good, in memory the allocator kept.
+        with resources.files("jieba").joinpath("dict.txt").open(encoding="utf-8") as lines:
+            for line in lines:
+                match = _DICTIONARY_LINE.match(line)
+                if match is None:
+                    continue
+                word, frequency, pos = match.group(1), int(match.group(2)), match.group(3)
+                is_place = pos.startswith("ns")
+                if frequency >= LOWER_COMMON_FREQ or not is_place:  # all here are >= 20
+                    lower.append(word)
+                if frequency >= UPPER_COMMON_NON_PLACE_FREQ and not is_place:
+                    upper.append(word)
+                if len(word) == 2 and frequency >= CROSSING_FREQ:
+                    crossing.add(word)
+                    if is_place:
+                        places.add(word)
     except (ModuleNotFoundError, FileNotFoundError):
-        return Dictionary({}, frozenset(), frozenset())
-    entries = {
-        word: (int(frequency), pos) for word, frequency, pos in _DICTIONARY_LINE.findall(text)
-    }
-    words = frozenset(w for w, (f, _) in entries.items() if len(w) == 2 and f >= CROSSING_FREQ)
-    places = frozenset(w for w in words if entries[w][1].startswith("ns"))
-    return Dictionary(entries, words, places)
+        pass
+    return Dictionary(
+        WordTable.of(lower), WordTable.of(upper), frozenset(crossing), frozenset(places)
+    )
 
 
 # Words of 2–4 characters seen at least 20 times (LOWER_COMMON_NON_PLACE_FREQ), filtered by the
 # regular expression itself because the dictionary has 349,046 lines.
-_DICTIONARY_LINE = re.compile(r"^(\S{2,4}) (\d{3,}|[2-9]\d) (\S+)$", re.MULTILINE)
+_DICTIONARY_LINE = re.compile(r"(\S{2,4}) (\d{3,}|[2-9]\d) (\S+)$")
 
 
 def _is_upper(code: str) -> bool | None:
@@ -159,13 +183,8 @@ def is_common_word(word: str, *, upper: bool) -> bool:
     """Whether a short name is more likely an ordinary word than this place."""
     if len(word) < 2 or word in GENERIC_WORDS:
         return True
-    frequency, pos = dictionary().entries.get(word, (0, ""))
-    is_place = pos.startswith("ns")
-    if upper:
-        return frequency >= UPPER_COMMON_NON_PLACE_FREQ and not is_place
-    return frequency >= LOWER_COMMON_FREQ or (
-        frequency >= LOWER_COMMON_NON_PLACE_FREQ and not is_place
-    )
+    found = dictionary()
+    return word in (found.common_upper if upper else found.common_lower)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
 import datetime as dt
+import statistics
 
 import pytest
 import rjieba
@@ -8,6 +9,7 @@ from opinion_engine.cluster import (
     EventClusterer,
     _idf,
     bucket_start,
+    idf_pairs,
     volume_spikes,
 )
 from opinion_engine.normalize import Normalizer
@@ -202,9 +204,18 @@ def test_only_the_last_max_finished_retired_events_are_listed():
     assert [e.post_keys for e in clusterer.events()] == [[posts[2].key], [posts[3].key]]
 
 
+def test_keywords_are_weighted_by_jiebas_own_idf_table():
+    pairs = dict(idf_pairs())
+    table, median, _ = _idf()
+
+    assert len(table) == len(pairs) > 200_000
+    assert all(table.get(word, -1.0) == value for word, value in pairs.items())
+    assert median == statistics.median(pairs.values())
+
+
 def test_a_word_is_compared_with_its_most_recent_events_only():
     # Every post shares 口罩 and otherwise has two words of its own, so each starts an event.
-    own = sorted(word for word in _idf()[0] if len(word) == 2 and rjieba.cut(word) == [word])
+    own = sorted(word for word, _ in idf_pairs() if len(word) == 2 and rjieba.cut(word) == [word])
     own = own[1000 : 1000 + 2 * (POSTINGS_PER_WORD + 20)]
     texts = [f"口罩，{own[2 * i]}，{own[2 * i + 1]}" for i in range(POSTINGS_PER_WORD + 20)]
     clusterer = EventClusterer(min_posts=1, threshold=0.99)
