@@ -34,8 +34,13 @@ class WordTable:
             keys.append(word_key(word))
             values.append(value)
         order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
-        self.keys = np.frombuffer(keys, dtype=np.int64)[order]
-        self.values = np.frombuffer(values, dtype=np.float64)[order]
+        sorted_keys = np.frombuffer(keys, dtype=np.int64)[order]
+        # A word given twice keeps its last value, as in a dict: the stable sort leaves the
+        # last of a run of equal keys at its end.
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = sorted_keys[1:] != sorted_keys[:-1]
+        self.keys = sorted_keys[last]
+        self.values = np.frombuffer(values, dtype=np.float64)[order][last]
 
     @classmethod
     def of(cls, words: Iterable[str]) -> "WordTable":

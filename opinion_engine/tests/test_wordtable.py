@@ -24,6 +24,15 @@ def test_strings_with_the_same_stored_bytes_are_different_keys():
     assert word_key("zf") != word_key("智")
 
 
+def test_a_word_given_twice_keeps_its_last_value_as_in_a_dict():
+    pairs = [("口罩", 1.0), ("武汉", 2.0), ("口罩", 3.0), ("口罩", 4.0)]
+    table = WordTable(pairs)
+
+    assert len(table) == len(dict(pairs)) == 2
+    assert table.get("口罩", 0.0) == dict(pairs)["口罩"] == 4.0
+    assert table.get("武汉", 0.0) == 2.0
+
+
 def test_an_empty_table_holds_nothing():
     table = WordTable.of([])
 
