@@ -106,7 +106,11 @@ class ModelConfig:
 
 
 CONFIGS = {
-    "emotion": ModelConfig(min_df=2, c=0.3, network_epochs=5),
+    # Emotion takes no offsets: fitted on 4/5 of the out-of-fold scores and scored on the rest
+    # (5 folds, 4 seeds), they gave macro-F1 0.6018 against 0.6078 without them. Tuned and
+    # scored on the same rows they showed +0.005 to +0.01, which is what they had been kept for.
+    # The sentiment blend's offsets pass the same test (see fit_sentiment_blend).
+    "emotion": ModelConfig(min_df=2, c=0.3, tune_offsets=False, network_epochs=5),
     "sentiment": ModelConfig(min_df=2, c=0.3),
     "rumour": ModelConfig(min_df=3, c=0.3, tune_offsets=False),
 }
@@ -200,16 +204,22 @@ def final_network(
 
 
 def choose_network_weight(
-    linear: np.ndarray, network: np.ndarray, y: np.ndarray, sources: np.ndarray
+    linear: np.ndarray,
+    network: np.ndarray,
+    y: np.ndarray,
+    sources: np.ndarray,
+    *,
+    offsets: bool = True,
 ) -> tuple[float, dict]:
-    """The NETWORK_WEIGHTS entry whose out-of-fold scores, offsets tuned, give the largest sum of
-    the training files' macro-F1 (the rule that chose SMP_WEIGHT and the sentiment blend)."""
+    """The NETWORK_WEIGHTS entry whose out-of-fold scores (offsets tuned, where the model takes
+    them) give the largest sum of the training files' macro-F1 (the rule that chose SMP_WEIGHT
+    and the sentiment blend)."""
     k = linear.shape[1]
     trials = {}
     best = (-1.0, 0.0)
     for weight in NETWORK_WEIGHTS:
         z = linear + weight * network
-        predicted = (z + tune_offsets(z, y)).argmax(axis=1)
+        predicted = (z + (tune_offsets(z, y) if offsets else 0.0)).argmax(axis=1)
         per_file = [
             _macro_f1(y[sources == s], predicted[sources == s], k) for s in np.unique(sources)
         ]
@@ -396,7 +406,9 @@ def train_model(
     if config.network_epochs and k > 2:
         epochs = config.network_epochs
         network_oof = network_scores(normalized, y, weights, k, splits, epochs)
-        weight, trials = choose_network_weight(out_of_fold, network_oof, y, sources)
+        weight, trials = choose_network_weight(
+            out_of_fold, network_oof, y, sources, offsets=config.tune_offsets
+        )
         report["network"] = {"weight": weight, "cv_macro_f1_by_weight_per_file": trials}
         if weight > 0:  # a network the folds give no weight is not trained at all
             out_of_fold = out_of_fold + weight * network_oof

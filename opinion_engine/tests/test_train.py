@@ -124,6 +124,22 @@ def test_offsets_raise_macro_f1_on_a_skewed_problem():
     )
 
 
+def test_a_model_configured_without_offsets_ships_none_and_chooses_its_network_without_them():
+    texts, labels = tiny_slice()
+    config = train.ModelConfig(min_df=1, c=0.5, tune_offsets=False)
+    _, report = train.train_model("emotion", texts, labels, config=config, folds=3)
+    assert set(report["class_offsets"].values()) == {0.0}
+
+    rng = np.random.default_rng(1)
+    y = np.array([0] * 80 + [1] * 20)
+    linear = rng.normal(0.0, 1.0, (100, 2))
+    network = rng.normal(0.0, 1.0, (100, 2))
+    _, trials = train.choose_network_weight(linear, network, y, np.zeros(100), offsets=False)
+    for weight in train.NETWORK_WEIGHTS:
+        raw = train._macro_f1(y, (linear + weight * network).argmax(1), 2)
+        assert trials[str(weight)] == [round(raw, 4)]
+
+
 SENTIMENT_OF = {"happy": "positive", "angry": "negative", "neutral": "neutral"}
 
 
