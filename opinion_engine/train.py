@@ -13,8 +13,9 @@ Every model is a linear classifier (LinearSVC) over sublinear tf·idf of the has
 balanced; hyper-parameters were chosen by cross-validation on the training files (see
 docs/model-card.md); this script only fits and calibrates them:
 
-- the per-class score offsets of the multi-class models (which maximise macro-F1) and the
-  softmax temperature are fitted on out-of-fold scores of the training files;
+- the softmax temperature of the multi-class models, and the sentiment model's per-class score
+  offsets (which maximise macro-F1), are fitted on out-of-fold scores of the training files
+  (the emotion model takes no offsets: see CONFIGS);
 - the rumour model's sigmoid is fitted on its out-of-fold training scores; its development file
   is only scored and recorded, because its fakes are a handful of near-duplicates of one story and
   a threshold tuned on them does not carry to later posts;
@@ -22,8 +23,8 @@ docs/model-card.md); this script only fits and calibrates them:
   CHECKED's real posts are all news-account posts;
 - the emotion model also gets a word CNN (wordcnn.py, trained with PyTorch on the CPU from the
   pretrained vectors of wordvec.py) whose out-of-fold log-probabilities join the linear
-  scores with the weight in NETWORK_WEIGHTS that scores best out of fold; the offsets and
-  temperature are then fitted on the sum.
+  scores with the weight in NETWORK_WEIGHTS that scores best out of fold; the temperature is
+  then fitted on the sum.
 
 The evaluation files (SMP virus_eval_labeled.csv, ncov dev.csv, CHECKED benchmark_test.csv) are
 never read here. Same data and seed give byte-identical artefacts.
