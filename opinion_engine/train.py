@@ -110,7 +110,7 @@ CONFIGS = {
     # Emotion takes no offsets: fitted on 4/5 of the out-of-fold scores and scored on the rest
     # (5 folds, 4 seeds), they gave macro-F1 0.6018 against 0.6078 without them. Tuned and
     # scored on the same rows they showed +0.005 to +0.01, which is what they had been kept for.
-    # The sentiment blend's offsets pass the same test (see fit_sentiment_blend).
+    # The sentiment and blend offsets pass the same test (docs/model-card.md, Emotion).
     "emotion": ModelConfig(min_df=2, c=0.3, tune_offsets=False, network_epochs=5),
     "sentiment": ModelConfig(min_df=2, c=0.3),
     "rumour": ModelConfig(min_df=3, c=0.3, tune_offsets=False),
