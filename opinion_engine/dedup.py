@@ -21,6 +21,7 @@ plain dicts with one 64-bit integer per band instead.
 """
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -179,6 +180,59 @@ def band_keys(values: np.ndarray, bands: int, rows: int) -> list[list[int]]:
 @lru_cache(maxsize=8)
 def _band_multipliers(rows: int) -> np.ndarray:
     return np.random.default_rng(rows).integers(0, 2**63, size=rows, dtype=_U64) * _U64(2) + _U64(1)
+
+
+def near_duplicate_groups(
+    texts: Sequence[str], threshold: float = 0.5, *, num_perm: int = 64, seed: int = 1
+) -> np.ndarray:
+    """A group number per text: texts linked by a chain of near-copies share one.
+
+    Two texts are linked when their canonical texts are equal or their MinHash estimate of
+    Jaccard similarity (character 3-grams, as `Deduplicator` compares) reaches `threshold`
+    among the candidates the LSH bands give. Groups are the connected components, not
+    `Deduplicator`'s stars: cross-validation (train.py) keeps each group in one fold, so that
+    no held-out post has a copy among the posts its model was fitted on. Deterministic.
+    """
+    canonical = [canonical_text(normalize_text(text)[0]) for text in texts]
+    permutations, bands, rows = _minhash_parameters(num_perm, threshold, seed)
+    hashes, offsets = shingle_hashes(canonical)
+    counts = np.fromiter(
+        (max(len(t) - (SHINGLE - 1), 0) for t in canonical), dtype=np.int64, count=len(canonical)
+    )
+    values = minhash_batch(hashes, offsets, counts, permutations)
+    parent = list(range(len(canonical)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def link(i: int, j: int) -> None:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    # A text with nothing left once canonical (emoticons alone: "[泪]") is a copy only of
+    # the same text.
+    exact: dict[str, int] = {}
+    for index, (text, raw) in enumerate(zip(canonical, texts, strict=True)):
+        key = text or "\x00" + raw.strip()
+        if key != "\x00":
+            link(index, exact.setdefault(key, index))
+    seen: list[dict[int, list[int]]] = [{} for _ in range(bands)]
+    for index, keys in enumerate(band_keys(values, bands, rows)):
+        if len(canonical[index]) < MIN_CHARS:
+            continue  # too few shingles: matched exactly only, as the stream is
+        for band, key in enumerate(keys):
+            earlier = seen[band].setdefault(key, [])
+            for other in earlier:
+                if root(other) != root(index) and (
+                    np.count_nonzero(values[other] == values[index]) >= threshold * num_perm
+                ):
+                    link(index, other)
+            earlier.append(index)
+    return np.array([root(i) for i in range(len(canonical))], dtype=np.int64)
 
 
 class _Generation:

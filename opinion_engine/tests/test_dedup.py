@@ -8,6 +8,7 @@ from opinion_engine.dedup import (
     canonical_text,
     hamming,
     minhash_batch,
+    near_duplicate_groups,
     shingle_hashes,
     simhash,
 )
@@ -194,3 +195,23 @@ def test_a_story_copied_again_is_carried_into_the_newer_generation():
     # p0's generation is forgotten when p3 fills the next, but p2 had carried its group over.
     assert [p.duplicate_of for p in posts] == ["", "", "p0", "", "p0"]
     assert dedup.groups() == [[posts[2].key, posts[4].key]]
+
+
+def test_near_duplicate_groups_join_chains_of_copies_and_nothing_else():
+    edited = ORIGINAL.replace("长途客运", "长途汽车客运")
+    twice_edited = edited.replace("轮渡", "轮渡和索道")
+    texts = [
+        ORIGINAL,
+        OTHER,
+        "转发微博 //@某人:" + edited,  # a repost with an edit
+        twice_edited,  # like the repost, a little less like the original
+        "[泪]",  # nothing left once canonical: a copy only of the same text
+        "[泪]",
+        "[心]",
+        "好",
+    ]
+    groups = near_duplicate_groups(texts)
+    assert groups[0] == groups[2] == groups[3]
+    assert groups[4] == groups[5]
+    assert len({groups[0], groups[1], groups[4], groups[6], groups[7]}) == 5
+    assert np.array_equal(groups, near_duplicate_groups(texts))  # deterministic

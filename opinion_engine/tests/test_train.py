@@ -214,6 +214,20 @@ def test_training_weighs_a_word_cnn_beside_the_linear_model_out_of_fold():
     assert (artefact.network is None) == (weight == 0)
 
 
+def test_near_copies_stay_in_one_cross_validation_fold():
+    y = np.array([0, 1] * 12)
+    groups = np.repeat(np.arange(6), 4)  # six stories, four copies each, both classes
+
+    def straddling(folds):
+        return [set(groups[train_rows]) & set(groups[test_rows]) for train_rows, test_rows in folds]
+
+    assert not any(straddling(train._folds(y, y, 3, groups)))
+    assert any(straddling(train._folds(y, y, 3)))  # shuffled folds would split them
+    assert sorted(np.concatenate([rows for _, rows in train._folds(y, y, 3, groups)])) == list(
+        range(24)
+    )
+
+
 def test_a_word_cnn_is_reproducible_and_scores_as_trained_after_a_round_trip(tmp_path: Path):
     texts, labels = tiny_slice()
     y = np.array([train.CLASSES["emotion"].index(label) for label in labels])
