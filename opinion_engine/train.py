@@ -15,7 +15,8 @@ docs/model-card.md); this script only fits and calibrates them:
 
 - the softmax temperature of the multi-class models, and the sentiment model's per-class score
   offsets (which maximise macro-F1), are fitted on out-of-fold scores of the training files
-  (the emotion model takes no offsets: see CONFIGS);
+  (the emotion model takes no offsets: see CONFIGS); the folds keep near-copies of a post
+  together (dedup.near_duplicate_groups), so a held-out post is never scored against its copy;
 - the rumour model's sigmoid is fitted on its out-of-fold training scores; its development file
   is only scored and recorded, because its fakes are a handful of near-duplicates of one story and
   a threshold tuned on them does not carry to later posts;
@@ -542,6 +543,7 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
             f"topic/punctuation-run tokens + affect-lexicon category tokens (DUTIR emotion "
             f"ontology, HowNet sentiment words), hashed into 2^{HASH_BITS} buckets; "
             f"min_df={config.min_df}; {FOLDS}-fold out-of-fold calibration"
+            + (", near-copies in one fold" if config.grouped_folds else "")
         ),
         "training_sets": sets,
         "lexicon": {
