@@ -90,6 +90,13 @@ def shingle_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return _splitmix64(mixed), offsets
 
 
+def shingle_counts(texts: list[str]) -> np.ndarray:
+    """How many character 3-grams each text has (0 for a text shorter than three)."""
+    return np.fromiter(
+        (max(len(t) - (SHINGLE - 1), 0) for t in texts), dtype=np.int64, count=len(texts)
+    )
+
+
 def simhash_batch(hashes: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> list[int]:
     """One 64-bit SimHash per text from its shingle hashes (each shingle occurrence weighs 1)."""
     out = [0] * len(offsets)
@@ -196,9 +203,7 @@ def near_duplicate_groups(
     canonical = [canonical_text(normalize_text(text)[0]) for text in texts]
     permutations, bands, rows = _minhash_parameters(num_perm, threshold, seed)
     hashes, offsets = shingle_hashes(canonical)
-    counts = np.fromiter(
-        (max(len(t) - (SHINGLE - 1), 0) for t in canonical), dtype=np.int64, count=len(canonical)
-    )
+    counts = shingle_counts(canonical)
     values = minhash_batch(hashes, offsets, counts, permutations)
     parent = list(range(len(canonical)))
 
@@ -346,9 +351,7 @@ class Deduplicator(Stage):
             self._generations = [_Generation(bands, self.num_perm)]
         texts = [canonical_text(post.normalized or normalize_text(post.text)[0]) for post in posts]
         hashes, offsets = shingle_hashes(texts)
-        counts = np.fromiter(
-            (max(len(t) - (SHINGLE - 1), 0) for t in texts), dtype=np.int64, count=len(texts)
-        )
+        counts = shingle_counts(texts)
         fingerprints = simhash_batch(hashes, offsets, counts)
         if self._scratch is None:
             self._scratch = np.empty((self.num_perm, SCRATCH_SHINGLES), dtype=np.uint32)
