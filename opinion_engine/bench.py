@@ -86,9 +86,11 @@ def region_rows(prefix: str) -> list[tuple[str, str]]:
 
 
 def load_labelled(path: Path) -> tuple[list[Post], list[str]]:
-    """Posts and, where the file has labels, their three-way sentiment (else "").
+    """Posts and, where the file has sentiment or emotion labels, their three-way sentiment
+    (else "").
 
-    A file without a label column (raw posts) is timed all the same, with no F1 to report.
+    A file without such labels (raw posts, or CHECKED's fake/real) is timed all the same, with
+    no F1 to report.
     """
     from opinion_engine.datasets import read_labelled
     from opinion_engine.errors import DatasetError
@@ -97,8 +99,11 @@ def load_labelled(path: Path) -> tuple[list[Post], list[str]]:
         labelled = read_labelled(path, task="sentiment")
         gold = list(labelled.labels)
     except DatasetError:
+        labelled = None
+    if labelled is None or not labelled.texts:
+        # No label column, or labels of another task (CHECKED's fake/real): timed unlabelled.
         labelled = read_labelled(path, None)  # raises again if there is no text column either
-        gold = [""] * len(labelled)
+        gold = [""] * len(labelled.texts)
     posts = [Post(source="bench", external_id=str(i), text=t) for i, t in enumerate(labelled.texts)]
     return posts, gold
 

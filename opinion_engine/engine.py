@@ -18,7 +18,7 @@ from opinion_engine.cluster import EventClusterer, post_keywords
 from opinion_engine.dedup import Deduplicator
 from opinion_engine.locality import Gazetteer, LocalityTagger
 from opinion_engine.normalize import Normalizer
-from opinion_engine.pipeline import ErrorHandler, Stage, record_error
+from opinion_engine.pipeline import BATCH_SIZE, ErrorHandler, Stage, batches, record_error
 from opinion_engine.risk import RiskScorer
 from opinion_engine.rumours import RumourLibrary, RumourMatcher
 from opinion_engine.schemes import SchemeMatcher, SchemeSet
@@ -74,20 +74,24 @@ class Engine:
         self,
         posts: Iterable[Post],
         *,
-        batch_size: int = 256,
+        batch_size: int = BATCH_SIZE,
         on_error: ErrorHandler = record_error,
     ) -> Iterator[Post]:
         """Run every stage over the stream, batch by batch; a bad post never stops it."""
-        stream: Iterable[Post] = posts
-        for stage in self.stages:
-            stream = stage.pipe(stream, batch_size=batch_size, on_error=on_error)
-        for post in stream:
-            if self.clusterer is not None and not post.duplicate_of:
-                try:
-                    self.clusterer.add(post)
-                except Exception as error:  # clustering is a summary; it must not drop posts
-                    on_error("cluster", post, error)
-            yield post
+        clusterer = self.clusterer
+        for batch in batches(posts, batch_size):
+            # One batch passes through every stage before the next is read, as chained
+            # `pipe` generators would run it, without taking it apart and regrouping it
+            # between stages.
+            for stage in self.stages:
+                batch = stage.process_batch(batch, on_error=on_error)
+            for post in batch:
+                if clusterer is not None and not post.duplicate_of:
+                    try:
+                        clusterer.add(post)
+                    except Exception as error:  # clustering is a summary; it must not drop posts
+                        on_error("cluster", post, error)
+                yield post
 
     def events(self) -> list[Event]:
         return self.clusterer.events() if self.clusterer is not None else []

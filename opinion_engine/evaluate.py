@@ -8,8 +8,8 @@ six emotions (SMP2020-EWECT, `neural` = neutral), -1/0/1 sentiment, or CHECKED's
 out ("excluded"). Rows that cannot be read are counted ("skipped"), never fatal; a file without
 such columns at all is refused with a message naming the columns it has (exit status 2).
 
-posts_per_s is the throughput of the classification stage alone (all three models, batches of
-256, one process) on posts that were normalised beforehand, as the engine runs it.
+posts_per_s is the throughput of the classification stage alone (all three models, in the
+engine's batches, one process) on posts that were normalised beforehand, as the engine runs it.
 """
 
 import os
@@ -31,9 +31,8 @@ from opinion_engine.classify import Classifiers  # noqa: E402
 from opinion_engine.datasets import CLASSES, TASKS, read_labelled  # noqa: E402
 from opinion_engine.errors import DatasetError  # noqa: E402
 from opinion_engine.normalize import normalize_text  # noqa: E402
+from opinion_engine.pipeline import batches  # noqa: E402
 from opinion_engine.types import Post  # noqa: E402
-
-BATCH_SIZE = 256
 
 
 def f1_per_class(truth: Sequence[str], predicted: Sequence[str], classes: Sequence[str]) -> dict:
@@ -56,8 +55,8 @@ def evaluate(task: str, data: Path, *, models: Path | None = None) -> dict:
         post.normalized, post.features = normalize_text(text)
         posts.append(post)
     started = time.perf_counter()
-    for start in range(0, len(posts), BATCH_SIZE):
-        classifiers.process_batch(posts[start : start + BATCH_SIZE])
+    for batch in batches(posts):
+        classifiers.process_batch(batch)
     elapsed = time.perf_counter() - started
     if task == "emotion":
         predicted = [post.emotion for post in posts]

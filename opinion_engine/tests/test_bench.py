@@ -51,6 +51,18 @@ def test_raw_posts_without_labels_are_timed_without_an_f1(capsys, tmp_path: Path
     assert result["sentiment_macro_f1"] is None and result["peers"] == {}
 
 
+def test_posts_labelled_for_another_task_are_timed_without_an_f1(capsys, tmp_path: Path):
+    # CHECKED's layout: fake/real is no sentiment, so the posts are timed, not scored.
+    path = tmp_path / "checked.csv"
+    path.write_text(
+        "id,label,content\n1,fake,钟南山乘高铁去北京了\n2,real,【#国家卫健委通报#】新增确诊病例\n",
+        encoding="utf-8",
+    )
+    result = run(capsys, "--data", str(path), "--peers", "")
+    assert result["n"] == 2 and result["labelled"] == 0
+    assert result["sentiment_macro_f1"] is None
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
