@@ -17,10 +17,11 @@ ErrorHandler = Callable[[str, Post, Exception], None]
 # 1,024; but a long-lived engine's memory grew faster with larger batches (soak, 120,000 posts:
 # 366 MB at 256, 386 at 512, 418 at 1,024), so 512.
 BATCH_SIZE = 512
-# ...and characters per batch, so that a batch of long articles stays small: the classifiers'
-# feature arrays grow with the characters of a batch, not with its posts. A full batch of posts
-# at Weibo's classic 140-character limit fits; 1,024 news articles of 4,000 characters would not.
-BATCH_CHARS = BATCH_SIZE * 140
+# ...and characters: a batch closes early once it holds this many characters a post on
+# average, so that a batch of long articles stays small (the classifiers' feature arrays grow
+# with a batch's characters, not with its posts). A full batch of posts at Weibo's classic
+# 140-character limit fits; 512 news articles of 4,000 characters would not.
+CHARS_PER_POST = 140
 
 
 def record_error(stage: str, post: Post, error: Exception) -> None:
@@ -28,10 +29,12 @@ def record_error(stage: str, post: Post, error: Exception) -> None:
 
 
 def batches(
-    posts: Iterable[Post], size: int = BATCH_SIZE, chars: int = BATCH_CHARS
+    posts: Iterable[Post], size: int = BATCH_SIZE, chars: int | None = None
 ) -> Iterator[list[Post]]:
     """Consecutive lists of at most `size` posts, closed early once they hold `chars`
-    characters of text (a single longer post makes a batch of its own)."""
+    characters of text (default `size` × CHARS_PER_POST; a single longer post makes a batch
+    of its own)."""
+    chars = size * CHARS_PER_POST if chars is None else chars
     batch: list[Post] = []
     held = 0
     for post in posts:

@@ -34,3 +34,9 @@ def test_posts_whose_text_is_not_a_string_still_pass_through():
 def test_weibo_length_posts_fill_whole_batches():
     cut = list(batches(posts(*[140] * (BATCH_SIZE + 1))))
     assert [len(batch) for batch in cut] == [BATCH_SIZE, 1]
+
+
+def test_the_character_budget_grows_with_the_batch_size():
+    long_posts = posts(200, 200, 200, 200)
+    assert [len(batch) for batch in batches(long_posts, size=4)] == [3, 1]  # 4 × 140 characters
+    assert [len(batch) for batch in batches(long_posts, size=8)] == [4]
