@@ -25,7 +25,12 @@ docs/model-card.md); this script only fits and calibrates them:
 - the emotion model also gets a word CNN (wordcnn.py, trained with PyTorch on the CPU from the
   pretrained vectors of wordvec.py) whose out-of-fold log-probabilities join the linear
   scores with the weight in NETWORK_WEIGHTS that scores best out of fold; the temperature is
-  then fitted on the sum.
+  then fitted on the sum;
+- the emotion model (linear part and network) also learns from 41,000 unlabelled epidemic posts
+  that a fine-tuned pretrained encoder labelled (teacher.py, data/teacher_emotion.npz), each
+  weighted by the teacher's confidence; they join every fold's training rows and are never
+  scored, so the out-of-fold figures are the labelled posts'. The teacher itself was fitted on
+  every labelled post, so those figures read a little high (docs/model-card.md).
 
 The evaluation files (SMP virus_eval_labeled.csv, ncov dev.csv, CHECKED benchmark_test.csv) are
 never read here. Same data and seed give byte-identical artefacts.
@@ -58,6 +63,13 @@ from opinion_engine.classify import (
 from opinion_engine.datasets import CLASSES, check_file, read_labelled
 from opinion_engine.dedup import near_duplicate_groups
 from opinion_engine.errors import DatasetError
+from opinion_engine.teacher import (
+    TEACHER_PATH,
+    read_teacher_labels,
+    read_texts,
+    transfer_paths,
+    transfer_texts,
+)
 from opinion_engine.wordcnn import (
     FILTERS,
     WIDTHS,
@@ -73,6 +85,7 @@ from opinion_engine.wordvec import WORDVEC_PATH, WORDVEC_TERMS, wordvec_sha256
 SEED = 20200220
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 FOLDS = 5
+SMP_TRAIN = "smp2020-ewect-virus/virus_train.csv"
 ABSENT_SCORE = -10.0  # the score of a class the training data lack: far below any real score
 # The ncov text is segmented with stop words, punctuation and emoji removed; the SMP rows are the
 # only raw posts, so the sentiment model weights them up to stay right on the raw posts it will see.
@@ -140,15 +153,24 @@ class TrainingFile:
 class TrainingPlan:
     task: str
     files: list[TrainingFile] = field(default_factory=list)
+    # Unlabelled posts that a teacher labelled (teacher.py): they join every fold's training
+    # rows, never its held-out ones. Used only while the teacher's training file is the plan's.
+    transfer: list[Path] = field(default_factory=list)
+    teacher: Path | None = None
 
 
 def default_plans(data_dir: Path) -> dict[str, TrainingPlan]:
     """The shipped models' training files under shared/data (evaluation files are not listed)."""
-    smp = data_dir / "smp2020-ewect-virus" / "virus_train.csv"
+    smp = data_dir / SMP_TRAIN
     ncov = data_dir / "ncov-weibo-sentiment" / "train.csv"
     checked = data_dir / "checked-covid-fake-news"
     return {
-        "emotion": TrainingPlan("emotion", [TrainingFile(smp, SMP_TERMS)]),
+        "emotion": TrainingPlan(
+            "emotion",
+            [TrainingFile(smp, SMP_TERMS)],
+            transfer=transfer_paths(data_dir),
+            teacher=TEACHER_PATH,
+        ),
         "sentiment": TrainingPlan(
             "sentiment",
             [TrainingFile(ncov, NCOV_TERMS), TrainingFile(smp, SMP_TERMS, weight=SMP_WEIGHT)],
@@ -181,12 +203,19 @@ def network_scores(
     k: int,
     folds: list[tuple[np.ndarray, np.ndarray]],
     epochs: int,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """Out-of-fold log-probabilities (n, k) of the word CNN on normalised texts, each computed
-    from the fold's network as it ships (wordcnn.shipped), as Scorer computes them."""
+    from the fold's network as it ships (wordcnn.shipped), as Scorer computes them.
+
+    extra: rows that join every fold's training rows (teacher-labelled posts); `normalized`,
+        `y` and `weights` cover them too, and the result has a row for each of them (zeros).
+    """
     tokens = segment_all(normalized)
     out_of_fold = np.zeros((len(y), k))
-    for number, (train_rows, test_rows) in enumerate(folds):
+    extra = np.zeros(0, dtype=np.int64) if extra is None else extra
+    for number, (fold_rows, test_rows) in enumerate(folds):
+        train_rows = np.concatenate([fold_rows, extra])
         network = fit_network(
             [tokens[row] for row in train_rows],
             y[train_rows],
@@ -393,11 +422,15 @@ def train_model(
     config: ModelConfig | None = None,
     folds: int = FOLDS,
     oof_out: dict | None = None,
+    transfer: tuple[Sequence[str], Sequence[str], np.ndarray] | None = None,
 ) -> tuple[Artefact, dict]:
     """Fit one model; RETURNS (Artefact, report) with out-of-fold figures in the report.
 
     oof_out (dict): when given, receives "probabilities", the calibrated out-of-fold class
         probabilities of the training rows (multi-class models), and "y", their labels.
+    transfer: (texts, labels, weights) of posts a teacher labelled. They join the training
+        rows of every fold and of the final model; the out-of-fold figures, the calibration
+        and the network weight are computed on the labelled rows alone.
     """
     config = config or CONFIGS[task]
     classes = CLASSES[task]
@@ -408,11 +441,17 @@ def train_model(
     k = len(classes)
     weights = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     sources = np.zeros(len(y), dtype=np.int64) if sources is None else sources
-    normalized, extras = text_inputs(texts)
+    report: dict = {}
+    gold = len(texts)
+    extra_texts, extra_y, extra_weights = _transfer_rows(texts, transfer, classes, report)
+    y_all = np.concatenate([y, extra_y])
+    weights_all = np.concatenate([weights, extra_weights])
+    normalized, extras = text_inputs(list(texts) + extra_texts)
     rows, buckets = hash_features(normalized, extras)
-    n = len(texts)
+    n = len(y_all)
     vocabulary, idf = fit_vocabulary(rows, buckets, n, min_df=config.min_df)
     x = tfidf_matrix(rows, buckets, n, vocabulary, idf)
+    extra_rows = np.arange(gold, n)
 
     # Out-of-fold scores: the offsets, temperature and sigmoid are fitted on posts the model did
     # not see, so they carry to new posts instead of to the training set.
@@ -425,22 +464,26 @@ def train_model(
     groups = near_duplicate_groups(texts) if config.grouped_folds else None
     splits = _folds(strata, y, folds, groups)
     for train_rows, test_rows in splits:
-        model = _svc(config.c).fit(x[train_rows], y[train_rows], sample_weight=weights[train_rows])
+        fit_rows = np.concatenate([train_rows, extra_rows])
+        model = _svc(config.c).fit(
+            x[fit_rows], y_all[fit_rows], sample_weight=weights_all[fit_rows]
+        )
         out_of_fold[test_rows] = _decision(model, x[test_rows], k)
-    final = _svc(config.c).fit(x, y, sample_weight=weights)
+    final = _svc(config.c).fit(x, y_all, sample_weight=weights_all)
     coef, intercept = _full_coefficients(final, k)
-    report: dict = {}
     network = None
     if config.network_epochs and k > 2:
         epochs = config.network_epochs
-        network_oof = network_scores(normalized, y, weights, k, splits, epochs)
+        network_oof = network_scores(
+            normalized, y_all, weights_all, k, splits, epochs, extra=extra_rows
+        )[:gold]
         weight, trials = choose_network_weight(
             out_of_fold, network_oof, y, sources, offsets=config.tune_offsets
         )
         report["network"] = {"weight": weight, "cv_macro_f1_by_weight_per_file": trials}
         if weight > 0:  # a network the folds give no weight is not trained at all
             out_of_fold = out_of_fold + weight * network_oof
-            network = final_network(normalized, y, weights, k, epochs)
+            network = final_network(normalized, y_all, weights_all, k, epochs)
     if k == 2:
         slope, offset = fit_sigmoid(out_of_fold[:, 0], y)
         calibration = np.array([slope, offset], dtype=np.float32)
@@ -480,6 +523,86 @@ def train_model(
     return artefact, report
 
 
+def _transfer_rows(
+    texts: Sequence[str],
+    transfer: tuple[Sequence[str], Sequence[str], np.ndarray] | None,
+    classes: Sequence[str],
+    report: dict,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The teacher-labelled posts that may join the training rows: those that are not a
+    near-copy of a labelled post. The teacher was fitted on every labelled post, so its label
+    of a copy of a held-out post would tell the fold that post's label."""
+    if transfer is None or not len(transfer[0]):
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0)
+    extra_texts, extra_labels, extra_weights = transfer
+    groups = near_duplicate_groups(list(texts) + list(extra_texts))
+    labelled = set(groups[: len(texts)].tolist())
+    keep = [row for row, group in enumerate(groups[len(texts) :]) if group not in labelled]
+    report["transfer"] = {
+        "posts": len(keep),
+        "near_copies_dropped": len(extra_texts) - len(keep),
+        "labels": dict(sorted(Counter(extra_labels[row] for row in keep).items())),
+    }
+    return (
+        [extra_texts[row] for row in keep],
+        np.array([classes.index(extra_labels[row]) for row in keep], dtype=np.int64),
+        np.asarray(extra_weights, dtype=np.float64)[keep],
+    )
+
+
+def teacher_transfer(
+    plan: "TrainingPlan", classes: Sequence[str]
+) -> tuple[tuple[list[str], list[str], np.ndarray] | None, dict | None]:
+    """(texts, labels, weights) of the plan's teacher-labelled posts, and what to record of
+    them; (None, None) when the plan has none or the teacher's files are not all there.
+
+    A post's label is the teacher's most probable class, its weight that probability: a post
+    the teacher is unsure of teaches less.
+    """
+    if plan.teacher is None or not plan.transfer:
+        return None, None
+    missing = [str(p) for p in [plan.teacher, *plan.transfer] if not p.is_file()]
+    train_files = [spec for spec in plan.files if spec.role == "train"]
+    if missing:
+        print(
+            f"{plan.task}: no teacher-labelled posts ({', '.join(missing)} missing)",
+            file=sys.stderr,
+        )
+        return None, None
+    labels = read_teacher_labels(plan.teacher)
+    fitted_on = labels.meta.get("training_file", {}).get("sha256")
+    if len(train_files) != 1 or fitted_on != _sha256(train_files[0].path):
+        print(
+            f"{plan.task}: the teacher's labels were made from another training file; "
+            "training without them (python -m opinion_engine.teacher remakes them)",
+            file=sys.stderr,
+        )
+        return None, None
+    if list(labels.meta.get("classes", [])) != list(classes):
+        print(
+            f"{plan.task}: the teacher's classes differ; training without its labels",
+            file=sys.stderr,
+        )
+        return None, None
+    texts = transfer_texts(text for path in plan.transfer for text in read_texts(path))
+    positions, probabilities = labels.lookup(texts)
+    chosen = probabilities.argmax(axis=1)
+    described = {
+        "teacher_file": plan.teacher.name,
+        "teacher_sha256": _sha256(plan.teacher),
+        "teacher": labels.meta.get("model"),
+        "terms": labels.meta.get("terms"),
+        "files": [{"file": p.name, "sha256": _sha256(p)} for p in plan.transfer],
+        "posts_labelled": len(positions),
+        "posts_read": len(texts),
+    }
+    return (
+        [texts[row] for row in positions],
+        [classes[label] for label in chosen],
+        probabilities.max(axis=1).astype(np.float64),
+    ), described
+
+
 def score_file(artefact: Artefact, texts: Sequence[str], labels: Sequence[str]) -> dict:
     """Macro-F1 of an artefact on a labelled file (used for the rumour dev file only)."""
     from opinion_engine.classify import Scorer
@@ -508,6 +631,7 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
     sets = []
     dev_sets = []
     train_files = [spec for spec in plan.files if spec.role == "train"]
+    transfer, transfer_meta = teacher_transfer(plan, CLASSES[plan.task])
     for number, spec in enumerate(train_files):
         data = read_labelled(spec.path, plan.task if spec.label is None else None)
         texts += data.texts
@@ -522,6 +646,7 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
         weights=np.array(weights),
         sources=np.array(sources),
         oof_out=oof_out,
+        transfer=transfer,
     )
     if oof_out is not None:
         oof_out["texts"], oof_out["sources"] = texts, np.array(sources)
@@ -552,6 +677,7 @@ def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = N
             "terms": LEXICON_TERMS,
         },
         "development_sets": dev_sets,
+        **({"transfer": transfer_meta} if transfer_meta else {}),
         **_network_meta(artefact, report, seed),
         "n_train": len(texts),
         "train_class_counts": dict(sorted(Counter(labels).items())),

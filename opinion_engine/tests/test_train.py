@@ -94,6 +94,7 @@ def test_training_command_on_own_files_records_the_data(tmp_path: Path):
     [entry] = meta["training_sets"]
     assert entry["terms"] == "our own posts" and entry["rows_skipped"] == 1
     assert entry["file"] == "own.csv" and len(entry["sha256"]) == 64
+    assert "transfer" not in meta  # the shipped teacher learnt from other posts
 
 
 def test_a_training_file_without_labels_stops_before_any_model_is_written(tmp_path, capsys):
@@ -260,3 +261,83 @@ def test_a_word_cnn_is_reproducible_and_scores_as_trained_after_a_round_trip(tmp
     expected = alone + 0.3 * Projection(network).log_probabilities(*words)
     assert with_network == pytest.approx(expected, abs=1e-4)
     assert not np.allclose(with_network, alone)
+
+
+# A word the labelled slice never uses, which only the teacher's posts teach.
+TAUGHT = ["恐龙又涨价了，气死", "恐龙店坑人，太可恶", "恐龙们哄抬物价！"]
+
+
+def test_teacher_labelled_posts_teach_the_model_but_are_never_scored_out_of_fold():
+    texts, labels = tiny_slice()
+    copy_of_labelled = texts[0]
+    extra = [*TAUGHT * 3, copy_of_labelled]
+    transfer = (extra, ["angry"] * (len(extra) - 1) + ["sad"], np.full(len(extra), 0.9))
+    oof: dict = {}
+    artefact, report = train.train_model(
+        "emotion", texts, labels, config=train.ModelConfig(min_df=1, c=0.5), folds=3,
+        oof_out=oof, transfer=transfer,
+    )  # fmt: skip
+    plain, _ = fit_tiny()
+    assert len(oof["y"]) == len(texts) == len(oof["probabilities"])
+    assert report["transfer"]["near_copies_dropped"] == 1  # it would tell the fold its label
+    assert report["transfer"]["labels"] == {"angry": len(TAUGHT) * 3}
+
+    def emotion_of(model):
+        scores = Scorer([model]).probabilities(*text_inputs(["恐龙们又来了"]))["emotion"]
+        return model.classes[int(scores.argmax())]
+
+    assert emotion_of(artefact) == "angry"
+    assert emotion_of(plain) != "angry"
+
+
+def write_teacher_file(tmp_path: Path, training: Path, labelled: dict[str, list[float]]):
+    from opinion_engine.teacher import write_teacher_labels
+
+    meta = {
+        "classes": list(train.CLASSES["emotion"]),
+        "training_file": {"sha256": train._sha256(training)},
+        "model": "tiny",
+    }
+    path = tmp_path / "teacher.npz"
+    write_teacher_labels(path, list(labelled), np.array(list(labelled.values())), meta)
+    return path
+
+
+def test_a_plan_reads_its_teachers_labels_for_the_transfer_posts(tmp_path: Path):
+    training = tmp_path / "train.csv"
+    training.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("weibo_id,text\n1,：恐龙又涨价了\n2,没人标过的帖子\n3,好\n", encoding="utf-8")
+    angry = [0.0, 0.8, 0.1, 0.1, 0.0, 0.0]  # happy angry sad fear surprise neutral
+    teacher = write_teacher_file(tmp_path, training, {"恐龙又涨价了": angry})
+    plan = train.TrainingPlan(
+        "emotion", [train.TrainingFile(training, "t")], transfer=[posts], teacher=teacher
+    )
+    (texts, labels, weights), described = train.teacher_transfer(plan, train.CLASSES["emotion"])
+    assert texts == ["恐龙又涨价了"] and labels == ["angry"]
+    assert weights == pytest.approx([0.8], abs=1e-3)  # an unsure label teaches less
+    assert described["posts_labelled"] == 1 and described["posts_read"] == 2
+    assert described["files"][0]["file"] == "posts.csv"
+
+
+def test_labels_a_teacher_made_from_another_training_file_are_left_out(tmp_path: Path, capsys):
+    training = tmp_path / "train.csv"
+    training.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("weibo_id,text\n1,恐龙又涨价了\n", encoding="utf-8")
+    teacher = write_teacher_file(tmp_path, training, {"恐龙又涨价了": [0, 1, 0, 0, 0, 0]})
+    training.write_text("text,label\n武汉加油,happy\n口罩,neutral\n", encoding="utf-8")
+    plan = train.TrainingPlan(
+        "emotion", [train.TrainingFile(training, "t")], transfer=[posts], teacher=teacher
+    )
+    assert train.teacher_transfer(plan, train.CLASSES["emotion"]) == (None, None)
+    assert "another training file" in capsys.readouterr().err
+    posts.unlink()
+    assert train.teacher_transfer(plan, train.CLASSES["emotion"]) == (None, None)
+    assert "missing" in capsys.readouterr().err
+
+
+def test_only_the_shipped_emotion_model_learns_from_the_teacher(tmp_path: Path):
+    plans = train.default_plans(tmp_path)
+    assert plans["emotion"].teacher is not None and plans["emotion"].transfer
+    assert plans["sentiment"].teacher is None and plans["rumour"].teacher is None
