@@ -168,7 +168,6 @@ def read_package(path: Path) -> dict[str, bytes]:
 def build_encoder(config: dict):
     """A BERT encoder (the layout of Hugging Face's BertModel) that mean-pools its last layer,
     the pooling M3E was trained with ("last_mean")."""
-    import torch
     from torch import nn
     from torch.nn import functional
 
@@ -223,7 +222,6 @@ def build_encoder(config: dict):
             weights = attention[..., None].to(x.dtype)
             return (x * weights).sum(1) / weights.sum(1)
 
-    del torch  # imported for the closure's type only
     return Encoder()
 
 

@@ -551,7 +551,7 @@ def _transfer_rows(
 
 
 def teacher_transfer(
-    plan: "TrainingPlan", classes: Sequence[str]
+    plan: TrainingPlan, classes: Sequence[str]
 ) -> tuple[tuple[list[str], list[str], np.ndarray] | None, dict | None]:
     """(texts, labels, weights) of the plan's teacher-labelled posts, and what to record of
     them; (None, None) when the plan has none or the teacher's files are not all there.

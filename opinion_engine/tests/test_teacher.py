@@ -144,17 +144,14 @@ def test_padding_does_not_change_a_posts_vector():
     assert torch.allclose(padded, alone, atol=1e-5)
 
 
-def test_the_teacher_learns_a_separable_slice_and_labels_new_posts():
+def test_the_teacher_learns_a_separable_slice_and_labels_new_posts(monkeypatch):
     positive = ["好棒赞", "我们爱医生", "今天好", "赞医生", "爱武汉", "口罩好"]
     negative = ["坏烂差", "我们恨疫情", "今天差", "烂口罩", "恨疫情", "医生坏"]
     texts = positive + negative
     y = np.array([0] * len(positive) + [1] * len(negative))
     model = teacher.Teacher(tiny_files(), 2, seed=3)
-    teacher.LEARNING_RATE, saved = 3e-3, teacher.LEARNING_RATE
-    try:
-        model.fit(texts * 4, np.tile(y, 4), epochs=15, seed=3)
-    finally:
-        teacher.LEARNING_RATE = saved
+    monkeypatch.setattr(teacher, "LEARNING_RATE", 3e-3)  # a random tiny BERT starts from nothing
+    model.fit(texts * 4, np.tile(y, 4), epochs=15, seed=3)
     probabilities = model.probabilities(["好赞", "烂差", "武汉加油"])
     assert probabilities.shape == (3, 2)
     assert probabilities.sum(axis=1) == pytest.approx(1.0, abs=1e-5)
