@@ -16,7 +16,6 @@ that carries a word CNN (the emotion model's) adds the network's class log-proba
 the weight train.py chose out of fold, before its calibration.
 """
 
-import json
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -28,7 +27,7 @@ import numpy as np
 
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
-from opinion_engine.npz import write_npz
+from opinion_engine.npz import json_array, read_json_array, write_npz
 from opinion_engine.pipeline import ErrorHandler, Stage, record_error
 from opinion_engine.types import Post
 from opinion_engine.wordcnn import Network, Projection, default_segmenter, pack, unpack
@@ -237,10 +236,7 @@ def save_artefact(artefact: Artefact, path: Path) -> None:
         "coef": artefact.coef.astype(np.float16),
         "intercept": artefact.intercept.astype(np.float32),
         "calibration": artefact.calibration.astype(np.float32),
-        "meta": np.frombuffer(
-            json.dumps(artefact.meta, ensure_ascii=False, sort_keys=True, indent=1).encode(),
-            dtype=np.uint8,
-        ),
+        "meta": json_array(artefact.meta),
     }
     if artefact.network is not None:
         arrays.update(pack(artefact.network))
@@ -261,7 +257,7 @@ def load_artefact(path: Path) -> Artefact:
                 f"format {FORMAT_VERSION} with {HASH_BITS}-bit hashing; retrain with "
                 "`python -m opinion_engine.train`"
             )
-        meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+        meta = read_json_array(data["meta"])
         lexicon = meta.get("lexicon")
         if lexicon and lexicon.get("sha256") != lexicon_sha256():
             # The models weigh the lexicon's category tokens: another word list shifts them.

