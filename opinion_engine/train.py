@@ -33,7 +33,8 @@ docs/model-card.md); this script only fits and calibrates them:
   every labelled post, so those figures read a little high (docs/model-card.md).
 
 The evaluation files (SMP virus_eval_labeled.csv, ncov dev.csv, CHECKED benchmark_test.csv) are
-never read here. Same data and seed give byte-identical artefacts.
+never read here. Same data and seed give byte-identical artefacts on the same CPU (the word
+CNN's float sums may differ on another).
 """
 
 import argparse
