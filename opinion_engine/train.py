@@ -17,9 +17,12 @@ docs/model-card.md); this script only fits and calibrates them:
   offsets (which maximise macro-F1), are fitted on out-of-fold scores of the training files
   (the emotion model takes no offsets: see CONFIGS); the folds keep near-copies of a post
   together (dedup.near_duplicate_groups), so a held-out post is never scored against its copy;
-- the rumour model's sigmoid is fitted on its out-of-fold training scores; its development file
-  is only scored and recorded, because its fakes are a handful of near-duplicates of one story and
-  a threshold tuned on them does not carry to later posts;
+- the rumour model's sigmoid is fitted on its out-of-fold training scores, and no threshold is
+  tuned on a development file: CHECKED's development fakes are a handful of near-duplicates of
+  one story, and a threshold tuned on them does not carry to later posts. The shipped model fits
+  that split as training rows instead, since CHECKED is split by time and the latest labelled
+  posts help most with the posts that follow; a deployment's `--rumour-dev` files are only
+  scored and recorded;
 - the rumour model also sees ordinary posts as "real" at a low weight (BACKGROUND_WEIGHT), since
   CHECKED's real posts are all news-account posts;
 - the emotion model also gets a word CNN (wordcnn.py, trained with PyTorch on the CPU from the
@@ -30,7 +33,9 @@ docs/model-card.md); this script only fits and calibrates them:
   that a fine-tuned pretrained encoder labelled (teacher.py, data/teacher_emotion.npz), each
   weighted by the teacher's confidence; they join every fold's training rows and are never
   scored, so the out-of-fold figures are the labelled posts'. The teacher itself was fitted on
-  every labelled post, so those figures read a little high (docs/model-card.md).
+  every labelled post, so those figures read a little high (docs/model-card.md);
+- the sentiment model learns from the same posts, each labelled with the sentiment whose
+  emotion group (SENTIMENT_GROUPS) holds the teacher's likeliest emotion (surprise: left out).
 
 The evaluation files (SMP virus_eval_labeled.csv, ncov dev.csv, CHECKED benchmark_test.csv) are
 never read here. Same data and seed give byte-identical artefacts on the same CPU (the word
@@ -139,6 +144,14 @@ CONFIGS = {
 NETWORK_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 
 
+# The emotion groups each sentiment reads off the emotion model (SMP's SOURCE.md mapping).
+SENTIMENT_GROUPS = {
+    "negative": ["angry", "sad", "fear"],
+    "neutral": ["neutral"],
+    "positive": ["happy"],
+}
+
+
 @dataclass
 class TrainingFile:
     """One labelled file for one model; `weight` scales its rows' loss."""
@@ -155,9 +168,13 @@ class TrainingPlan:
     task: str
     files: list[TrainingFile] = field(default_factory=list)
     # Unlabelled posts that a teacher labelled (teacher.py): they join every fold's training
-    # rows, never its held-out ones. Used only while the teacher's training file is the plan's.
+    # rows, never its held-out ones. Used only while the teacher's training files are the
+    # plan's, or, for a teacher of other classes, among the plan's.
     transfer: list[Path] = field(default_factory=list)
     teacher: Path | None = None
+    # A teacher of other classes: which of its classes make each of the plan's (the emotion
+    # teacher for the sentiment model); a post whose likeliest class is in no group is left out.
+    teacher_groups: dict[str, list[str]] | None = None
 
 
 def default_plans(data_dir: Path) -> dict[str, TrainingPlan]:
@@ -172,16 +189,24 @@ def default_plans(data_dir: Path) -> dict[str, TrainingPlan]:
             transfer=transfer_paths(data_dir),
             teacher=TEACHER_PATH,
         ),
+        # The emotion teacher's labels, grouped into sentiments, raised the sentiment model on
+        # a fold that teacher never saw (docs/model-card.md, "Eleventh round").
         "sentiment": TrainingPlan(
             "sentiment",
             [TrainingFile(ncov, NCOV_TERMS), TrainingFile(smp, SMP_TERMS, weight=SMP_WEIGHT)],
+            transfer=transfer_paths(data_dir),
+            teacher=TEACHER_PATH,
+            teacher_groups=SENTIMENT_GROUPS,
         ),
         "rumour": TrainingPlan(
             "rumour",
             [
+                # The development split is fitted too: CHECKED is split by time, and later
+                # fakes tell new stories, so the latest labelled posts teach the most about the
+                # posts that follow (docs/model-card.md, Rumour, "Eleventh round").
                 TrainingFile(checked / "benchmark_train.csv", CHECKED_TERMS),
+                TrainingFile(checked / "benchmark_dev.csv", CHECKED_TERMS),
                 TrainingFile(smp, SMP_TERMS, weight=BACKGROUND_WEIGHT, label="real"),
-                TrainingFile(checked / "benchmark_dev.csv", CHECKED_TERMS, role="dev"),
             ],
         ),
     }
@@ -570,8 +595,9 @@ def teacher_transfer(
     """(texts, labels, weights) of the plan's teacher-labelled posts, and what to record of
     them; (None, None) when the plan has none or the teacher's files are not all there.
 
-    A post's label is the teacher's most probable class, its weight that probability: a post
-    the teacher is unsure of teaches less.
+    A post's label is the teacher's most probable class (or the plan's class whose group holds
+    it, plan.teacher_groups), its weight that probability: a post the teacher is unsure of
+    teaches less.
     """
     if plan.teacher is None or not plan.transfer:
         return None, None
@@ -586,14 +612,24 @@ def teacher_transfer(
     labels = read_teacher_labels(plan.teacher)
     # The first teacher's labels record one training file; later ones, a list.
     fitted_on = labels.meta.get("training_files") or [labels.meta.get("training_file", {})]
-    if [item.get("sha256") for item in fitted_on] != [_sha256(s.path) for s in train_files]:
+    fitted_sha = [item.get("sha256") for item in fitted_on]
+    plan_sha = [_sha256(spec.path) for spec in train_files]
+    # A teacher of other classes learnt some of the plan's posts under other labels; it must
+    # not have learnt posts from outside the plan, whose labels would reach every fold.
+    if (plan.teacher_groups is None and fitted_sha != plan_sha) or not set(fitted_sha) <= set(
+        plan_sha
+    ):
         print(
             f"{plan.task}: the teacher's labels were made from another training file; "
             "training without them (python -m opinion_engine.teacher remakes them)",
             file=sys.stderr,
         )
         return None, None
-    if list(labels.meta.get("classes", [])) != list(classes):
+    teacher_classes = list(labels.meta.get("classes", []))
+    groups = plan.teacher_groups or {name: [name] for name in classes}
+    if sorted(groups) != sorted(classes) or not all(
+        member in teacher_classes for members in groups.values() for member in members
+    ):
         print(
             f"{plan.task}: the teacher's classes differ; training without its labels",
             file=sys.stderr,
@@ -601,7 +637,13 @@ def teacher_transfer(
         return None, None
     texts = transfer_texts(text for path in plan.transfer for text in read_texts(path))
     positions, probabilities = labels.lookup(texts)
-    chosen = probabilities.argmax(axis=1)
+    group_of = {
+        teacher_classes.index(member): name
+        for name, members in groups.items()
+        for member in members
+    }
+    likeliest = probabilities.argmax(axis=1)
+    kept = np.array([label in group_of for label in likeliest.tolist()], dtype=bool)
     described = {
         "teacher_file": plan.teacher.name,
         "teacher_sha256": _sha256(plan.teacher),
@@ -610,11 +652,16 @@ def teacher_transfer(
         "files": [{"file": p.name, "sha256": _sha256(p)} for p in plan.transfer],
         "posts_labelled": len(positions),
         "posts_read": len(texts),
+        **(
+            {"groups": groups, "posts_in_no_group": int((~kept).sum())}
+            if plan.teacher_groups
+            else {}
+        ),
     }
     return (
-        [texts[row] for row in positions],
-        [classes[label] for label in chosen],
-        probabilities.max(axis=1).astype(np.float64),
+        [texts[row] for row in positions[kept]],
+        [group_of[label] for label in likeliest[kept].tolist()],
+        probabilities.max(axis=1)[kept].astype(np.float64),
     ), described
 
 
@@ -753,12 +800,6 @@ def _describe(spec: TrainingFile, data) -> dict:
     }
 
 
-# The emotion groups each sentiment reads off the emotion model (SMP's SOURCE.md mapping).
-SENTIMENT_GROUPS = {
-    "negative": ["angry", "sad", "fear"],
-    "neutral": ["neutral"],
-    "positive": ["happy"],
-}
 BLEND_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 
 

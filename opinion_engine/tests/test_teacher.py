@@ -222,7 +222,8 @@ def test_a_teacher_never_sees_the_fold_it_holds_out(tmp_path: Path, monkeypatch)
         "train.csv",
         "virus_train.csv",
     ]
-    plan.teacher, plan.transfer = out, teacher.transfer_paths(data)
+    # A sentiment teacher labels sentiments itself: no groups of another teacher's classes.
+    plan.teacher, plan.transfer, plan.teacher_groups = out, teacher.transfer_paths(data), None
     (posts, _, weights), _ = train.teacher_transfer(plan, train.CLASSES["sentiment"])
     assert sorted(posts) == sorted(["口罩买到了", "好棒的医生", "恨这个疫情"])
     assert np.all(weights >= 1 / 3)

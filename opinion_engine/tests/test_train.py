@@ -365,8 +365,64 @@ def test_a_teacher_of_several_files_is_used_only_with_the_same_files_in_order(
         assert "another training file" in capsys.readouterr().err
 
 
-def test_only_the_shipped_emotion_model_learns_from_a_teacher(tmp_path: Path):
-    # A sentiment teacher was tried and lost on the held-out fold (docs/model-card.md).
+def test_the_shipped_models_learn_from_the_emotion_teacher_only(tmp_path: Path):
+    # A sentiment teacher was tried and lost on the held-out fold; the emotion teacher's labels,
+    # grouped into sentiments, won there (docs/model-card.md, tenth and eleventh rounds).
     plans = train.default_plans(tmp_path)
-    assert plans["emotion"].teacher.name == "teacher_emotion.npz" and plans["emotion"].transfer
-    assert plans["sentiment"].teacher is None and plans["rumour"].teacher is None
+    for task in ("emotion", "sentiment"):
+        assert plans[task].teacher.name == "teacher_emotion.npz" and plans[task].transfer
+    assert plans["emotion"].teacher_groups is None
+    assert plans["sentiment"].teacher_groups == train.SENTIMENT_GROUPS
+    assert plans["rumour"].teacher is None
+
+
+def test_an_emotion_teacher_labels_the_sentiment_plan_through_the_groups(tmp_path: Path, capsys):
+    ncov, smp = tmp_path / "ncov.csv", tmp_path / "smp.csv"
+    ncov.write_text("text,label\n口罩买到了,1\n", encoding="utf-8")
+    smp.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text(
+        "weibo_id,text\n1,恐龙又涨价了\n2,居然是真的\n3,今天好开心\n", encoding="utf-8"
+    )
+    # happy angry sad fear surprise neutral
+    teacher = write_teacher_file(
+        tmp_path,
+        smp,
+        {
+            "恐龙又涨价了": [0.0, 0.3, 0.1, 0.2, 0.0, 0.4],  # neutral is likeliest: not negative
+            "居然是真的": [0.1, 0.1, 0.1, 0.1, 0.5, 0.1],  # surprise is in no group
+            "今天好开心": [0.7, 0.0, 0.0, 0.0, 0.1, 0.2],
+        },
+    )
+
+    def plan(*files: Path) -> train.TrainingPlan:
+        return train.TrainingPlan(
+            "sentiment",
+            [train.TrainingFile(path, "t") for path in files],
+            transfer=[posts],
+            teacher=teacher,
+            teacher_groups=train.SENTIMENT_GROUPS,
+        )
+
+    (texts, labels, weights), described = train.teacher_transfer(
+        plan(ncov, smp), train.CLASSES["sentiment"]
+    )
+    assert texts == ["恐龙又涨价了", "今天好开心"] and labels == ["neutral", "positive"]
+    assert weights == pytest.approx([0.4, 0.7], abs=1e-3)
+    assert described["posts_in_no_group"] == 1
+    # The teacher learnt the SMP posts: a plan without them would take their labels second-hand.
+    assert train.teacher_transfer(plan(ncov), train.CLASSES["sentiment"]) == (None, None)
+    assert "another training file" in capsys.readouterr().err
+    (texts, _, _), _ = train.teacher_transfer(plan(smp), train.CLASSES["sentiment"])
+    assert texts == ["恐龙又涨价了", "今天好开心"]
+
+
+def test_no_shipped_plan_reads_an_evaluation_file_and_rumour_fits_checked_dev(tmp_path: Path):
+    # The evaluation files report figures only; CHECKED's development split is training data
+    # (time-ordered split: the latest labelled posts teach the most about later ones).
+    evaluation = {"virus_eval_labeled.csv", "dev.csv", "benchmark_test.csv"}
+    plans = train.default_plans(tmp_path)
+    read = [spec.path.name for plan in plans.values() for spec in plan.files]
+    assert not evaluation & set(read)
+    rumour = {spec.path.name: spec.role for spec in plans["rumour"].files}
+    assert rumour["benchmark_train.csv"] == rumour["benchmark_dev.csv"] == "train"
