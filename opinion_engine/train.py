@@ -616,9 +616,11 @@ def teacher_transfer(
     plan_sha = [_sha256(spec.path) for spec in train_files]
     # A teacher of other classes learnt some of the plan's posts under other labels; it must
     # not have learnt posts from outside the plan, whose labels would reach every fold.
-    if (plan.teacher_groups is None and fitted_sha != plan_sha) or not set(fitted_sha) <= set(
-        plan_sha
-    ):
+    if plan.teacher_groups is None:
+        accepted = fitted_sha == plan_sha
+    else:
+        accepted = set(fitted_sha) <= set(plan_sha)
+    if not accepted:
         print(
             f"{plan.task}: the teacher's labels were made from another training file; "
             "training without them (python -m opinion_engine.teacher remakes them)",
@@ -643,7 +645,7 @@ def teacher_transfer(
         for member in members
     }
     likeliest = probabilities.argmax(axis=1)
-    kept = np.array([label in group_of for label in likeliest.tolist()], dtype=bool)
+    kept = np.isin(likeliest, list(group_of))
     described = {
         "teacher_file": plan.teacher.name,
         "teacher_sha256": _sha256(plan.teacher),
