@@ -1,6 +1,5 @@
 """The shipped classifiers: they load, label raw Weibo-style posts sensibly, keep the contract."""
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -143,12 +142,12 @@ def test_init_only_stores_configuration(tmp_path: Path):
         stage(make_post("武汉加油"))
 
 
-def test_shipped_artefacts_are_small_and_load_fast():
+def test_shipped_artefacts_are_small_and_all_load():
+    # How fast they load is a benchmark figure (bench's load_seconds), not a unit test's.
     sizes = sum(path.stat().st_size for path in MODELS_DIR.glob("*.npz"))
     assert sizes < 15e6
-    started = time.perf_counter()
-    Classifiers.load()
-    assert time.perf_counter() - started < 3.0  # ~0.3 s here; slack for slow CI machines
+    loaded = Classifiers.load()._scorer().artefacts
+    assert sorted(loaded) == ["emotion", "rumour", "sentiment"]
 
 
 def test_artefacts_record_their_training_sets_and_terms(classifiers):
