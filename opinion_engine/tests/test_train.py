@@ -263,6 +263,105 @@ def test_a_word_cnn_is_reproducible_and_scores_as_trained_after_a_round_trip(tmp
     assert not np.allclose(with_network, alone)
 
 
+RUMOURS = [
+    "紧急扩散！喝白酒能预防新冠病毒",
+    "内部消息：明天全城封路，赶紧囤菜",
+    "据说吃大蒜可以杀死病毒",
+]
+NEWS = [
+    "【#本市新增确诊病例3例#】市卫健委通报",
+    "【#地铁恢复运营#】明日起恢复运营",
+    "【#发布会#】最新防控措施",
+]
+
+
+def rumour_slice(copies: int = 6) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for number in range(copies):
+        for label, group in (("fake", RUMOURS), ("real", NEWS)):
+            texts += [f"{text}{'！' * (number % 3)}第{number}条" for text in group]
+            labels += [label] * len(group)
+    return texts, labels
+
+
+def test_a_binary_model_adds_its_networks_log_odds_before_the_sigmoid(tmp_path, monkeypatch):
+    # A network's two log-probabilities reach the single score of a binary model as the
+    # log-odds of its second class ("fake"); adding both columns would score something else.
+    monkeypatch.setattr(train, "NETWORK_WEIGHTS", (0.5,))
+    texts, labels = rumour_slice()
+    config = train.ModelConfig(min_df=1, c=0.5, tune_offsets=False, network_epochs=2)
+    artefact, report = train.train_model("rumour", texts, labels, config=config, folds=3)
+    weight = report["network"]["weight"]
+    assert artefact.network is not None and weight > 0
+    meta = {"name": "rumour", **train._network_meta(artefact, report, 1)}
+    save_artefact(train.Artefact(**{**artefact.__dict__, "meta": meta}), tmp_path / "r.npz")
+    loaded = load_artefact(tmp_path / "r.npz")
+    inputs = text_inputs(["据说喝白酒能防病毒", "【#本市发布会#】通报", "今天天气不错"])
+    with_network = Scorer([loaded]).scores(*inputs)["rumour"]
+    alone = Scorer([train.Artefact(**{**loaded.__dict__, "network": None})]).scores(*inputs)
+    from opinion_engine.wordcnn import Projection, default_segmenter
+
+    log_p = Projection(loaded.network).log_probabilities(*default_segmenter().batch(inputs[0]))
+    assert with_network.shape == (3, 1)
+    expected = alone["rumour"] + weight * (log_p[:, 1:] - log_p[:, :1])
+    assert with_network == pytest.approx(expected, abs=1e-4)
+    slope, offset = loaded.calibration
+    probabilities = Scorer([loaded]).probabilities(*inputs)["rumour"]
+    assert probabilities == pytest.approx(
+        0.5 * (1 + np.tanh(0.5 * (slope * expected[:, 0] + offset)))
+    )
+    assert probabilities[0] > 0.5 > probabilities[1]
+
+
+def test_a_model_can_keep_the_teachers_posts_for_its_network_alone(monkeypatch):
+    monkeypatch.setattr(train, "NETWORK_WEIGHTS", (0.5,))
+    texts, labels = rumour_slice()
+    taught = (["恐龙蛋能治新冠"] * 6, ["fake"] * 6, np.ones(6))
+    options = {"min_df": 1, "c": 0.5, "tune_offsets": False, "network_epochs": 2}
+    fits = {}
+    for name, linear_transfer, transfer in [
+        ("plain", True, None),
+        ("both", True, taught),
+        ("network", False, taught),
+    ]:
+        config = train.ModelConfig(**options, linear_transfer=linear_transfer)
+        fits[name], _ = train.train_model(
+            "rumour", texts, labels, config=config, folds=3, transfer=transfer
+        )
+    assert np.array_equal(fits["network"].coef, fits["plain"].coef)
+    assert np.array_equal(fits["network"].buckets, fits["plain"].buckets)
+    assert not np.array_equal(fits["both"].buckets, fits["plain"].buckets)
+    assert not np.array_equal(fits["network"].network.taps, fits["plain"].network.taps)
+
+
+def test_a_binary_models_network_weight_is_in_log_odds_and_may_be_fixed(monkeypatch):
+    # The linear margin's sigmoid slope sets the scale: weight × slope is the log-odds weight.
+    monkeypatch.setattr(train, "NETWORK_WEIGHTS", (0.0, 0.5))
+    texts, labels = rumour_slice()
+    options = {"min_df": 1, "c": 0.5, "tune_offsets": False}
+    config = train.ModelConfig(**options, network_epochs=2, network_weight=0.5)
+    artefact, report = train.train_model("rumour", texts, labels, config=config, folds=3)
+    plain, _ = train.train_model(
+        "rumour", texts, labels, config=train.ModelConfig(**options), folds=3
+    )
+    assert report["network"]["fixed"] == 0.5
+    assert set(report["network"]["cv_macro_f1_by_weight_per_file"]) == {"0.0", "0.5"}
+    assert artefact.network is not None
+    assert report["network"]["weight"] * plain.calibration[0] == pytest.approx(0.5, rel=1e-4)
+
+
+def test_a_one_class_file_counts_its_accuracy_when_the_network_weight_is_chosen():
+    # Background posts are all "real": one of them flagged would halve their macro-F1 and
+    # outweigh every other file; their accuracy moves by one post's share.
+    y = np.array([1, 0, 1, 0, 0, 0, 0, 0])
+    sources = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    linear = np.array([[2.0], [-2.0], [2.0], [-2.0], [-2.0], [-2.0], [-2.0], [-2.0]])
+    network = np.array([[0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [9.0]])
+    _, trials = train.choose_network_weight(linear, network, y, sources, offsets=False)
+    assert trials["0.0"] == [1.0, 1.0]
+    assert trials["0.5"] == [1.0, 0.75]
+
+
 # A word the labelled slice never uses, which only the teacher's posts teach.
 TAUGHT = ["恐龙又涨价了，气死", "恐龙店坑人，太可恶", "恐龙们哄抬物价！"]
 
@@ -365,15 +464,38 @@ def test_a_teacher_of_several_files_is_used_only_with_the_same_files_in_order(
         assert "another training file" in capsys.readouterr().err
 
 
-def test_the_shipped_models_learn_from_the_emotion_teacher_only(tmp_path: Path):
+def test_the_shipped_models_learn_from_the_emotion_teacher_and_a_rumour_teacher(tmp_path: Path):
     # A sentiment teacher was tried and lost on the held-out fold; the emotion teacher's labels,
     # grouped into sentiments, won there (docs/model-card.md, tenth and eleventh rounds).
     plans = train.default_plans(tmp_path)
     for task in ("emotion", "sentiment"):
         assert plans[task].teacher.name == "teacher_emotion.npz" and plans[task].transfer
+        assert plans[task].transfer_weight == 1.0
     assert plans["emotion"].teacher_groups is None
     assert plans["sentiment"].teacher_groups == train.SENTIMENT_GROUPS
-    assert plans["rumour"].teacher is None
+    # The rumour teacher labels ordinary posts only, and they weigh less than CHECKED's rows.
+    rumour = plans["rumour"]
+    assert rumour.teacher.name == "teacher_rumour.npz" and rumour.teacher_groups is None
+    assert [path.name for path in rumour.transfer] == ["unlabeled_raw_posts.csv"]
+    assert rumour.transfer_weight == train.RUMOUR_TRANSFER_WEIGHT < 1
+    assert train.CONFIGS["rumour"].network_epochs > 0
+
+
+def test_a_plans_transfer_weight_scales_its_teachers_labels(tmp_path: Path):
+    training = tmp_path / "train.csv"
+    training.write_text("text,label\n武汉加油,happy\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("weibo_id,text\n1,恐龙又涨价了\n", encoding="utf-8")
+    teacher = write_teacher_file(tmp_path, training, {"恐龙又涨价了": [0, 0.8, 0.2, 0, 0, 0]})
+    plan = train.TrainingPlan(
+        "emotion",
+        [train.TrainingFile(training, "t")],
+        transfer=[posts],
+        teacher=teacher,
+        transfer_weight=0.3,
+    )
+    (_, labels, weights), _ = train.teacher_transfer(plan, train.CLASSES["emotion"])
+    assert labels == ["angry"] and weights == pytest.approx([0.24], abs=1e-3)
 
 
 def test_an_emotion_teacher_labels_the_sentiment_plan_through_the_groups(tmp_path: Path, capsys):
