@@ -377,10 +377,9 @@ class Scorer:
         if self.networks_:
             words = default_segmenter().batch(normalized)
             for name, (projection, weight) in self.networks_.items():
-                log_probabilities = projection.log_probabilities(*words)
-                if self.artefacts[name].binary:  # the log-odds of the second class
-                    log_probabilities = log_probabilities[:, 1:] - log_probabilities[:, :1]
-                out[name] = out[name] + weight * log_probabilities
+                out[name] = out[name] + weight * network_margin(
+                    projection.log_probabilities(*words)
+                )
         return out
 
     def probabilities(
@@ -401,6 +400,15 @@ class Scorer:
             else:
                 out[name] = softmax(linear * calibration[0])
         return blend_probabilities(out, self.artefacts)
+
+
+def network_margin(log_probabilities: np.ndarray) -> np.ndarray:
+    """A network's log-probabilities as the linear model's scores read: unchanged for several
+    classes; for two, the (n, 1) log-odds of the second, the side a binary LinearSVC's single
+    score points to."""
+    if log_probabilities.shape[1] == 2:
+        return log_probabilities[:, 1:] - log_probabilities[:, :1]
+    return log_probabilities
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
