@@ -28,14 +28,19 @@ ANGRY = [
 NEUTRAL = ["今天新增确诊病例12例", "明天起地铁恢复运营", "本市发布最新防控通告"]
 
 
-def tiny_slice(copies: int = 6) -> tuple[list[str], list[str]]:
+def labelled_copies(groups: dict[str, list[str]], copies: int) -> tuple[list[str], list[str]]:
+    """Each group's posts `copies` times, each copy a little different, with its label."""
     texts: list[str] = []
     labels: list[str] = []
     for number in range(copies):
-        for label, group in (("happy", HAPPY), ("angry", ANGRY), ("neutral", NEUTRAL)):
+        for label, group in groups.items():
             texts += [f"{text}{'！' * (number % 3)}第{number}条" for text in group]
             labels += [label] * len(group)
     return texts, labels
+
+
+def tiny_slice(copies: int = 6) -> tuple[list[str], list[str]]:
+    return labelled_copies({"happy": HAPPY, "angry": ANGRY, "neutral": NEUTRAL}, copies)
 
 
 def fit_tiny():
@@ -276,12 +281,7 @@ NEWS = [
 
 
 def rumour_slice(copies: int = 6) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for number in range(copies):
-        for label, group in (("fake", RUMOURS), ("real", NEWS)):
-            texts += [f"{text}{'！' * (number % 3)}第{number}条" for text in group]
-            labels += [label] * len(group)
-    return texts, labels
+    return labelled_copies({"fake": RUMOURS, "real": NEWS}, copies)
 
 
 def test_a_binary_model_adds_its_networks_log_odds_before_the_sigmoid(tmp_path, monkeypatch):
