@@ -21,6 +21,7 @@ from opinion_engine.classify import (
 )
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
+from opinion_engine.npz import write_npz
 from opinion_engine.types import Post
 
 
@@ -133,6 +134,49 @@ def test_a_model_trained_with_other_word_vectors_is_refused(tmp_path: Path):
     save_artefact(Artefact(**{**shipped.__dict__, "meta": meta}), tmp_path / "emotion.npz")
     with pytest.raises(ModelMissing, match=r"other word vectors.*opinion_engine\.train"):
         load_artefact(tmp_path / "emotion.npz")
+
+
+def _rewritten(source: Path, target: Path, **changes: np.ndarray) -> Path:
+    """An artefact file with some arrays replaced (or removed, given None)."""
+    with np.load(source, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    for key, value in changes.items():
+        if value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    write_npz(arrays, target)
+    return target
+
+
+def test_a_format_3_artefact_listing_its_buckets_still_loads(tmp_path: Path):
+    # A model a deployment retrained before format 4 differs only in how it lists its buckets.
+    shipped = load_artefact(MODELS_DIR / "rumour.npz")
+    old = _rewritten(
+        MODELS_DIR / "rumour.npz",
+        tmp_path / "rumour.npz",
+        format_version=np.array(3, dtype=np.int32),
+        bucket_bitmap=None,
+        buckets=shipped.buckets.astype(np.int32),
+    )
+    loaded = load_artefact(old)
+    assert len(loaded.buckets) > 100_000
+    assert np.array_equal(loaded.buckets, shipped.buckets)
+    assert np.array_equal(loaded.coef, shipped.coef)
+
+
+def test_the_bucket_bitmap_keeps_every_bucket_from_the_first_to_the_last(tmp_path: Path):
+    shipped = load_artefact(MODELS_DIR / "rumour.npz")
+    buckets = np.array([0, 7, 8, 9, 131_072, (1 << 18) - 1])
+    fields = {"buckets": buckets, "idf": shipped.idf[:6], "coef": shipped.coef[:6]}
+    save_artefact(Artefact(**{**shipped.__dict__, **fields}), tmp_path / "rumour.npz")
+    assert load_artefact(tmp_path / "rumour.npz").buckets.tolist() == buckets.tolist()
+
+
+def test_an_older_format_is_refused_with_the_command_that_retrains(tmp_path: Path):
+    old = _rewritten(MODELS_DIR / "rumour.npz", tmp_path / "rumour.npz", format_version=np.array(2))
+    with pytest.raises(ModelMissing, match=r"format 2 .*formats 3-4.*opinion_engine\.train"):
+        load_artefact(old)
 
 
 def test_init_only_stores_configuration(tmp_path: Path):
