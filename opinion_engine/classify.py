@@ -453,11 +453,22 @@ def blend_sentiment(
     emotion_classes: Sequence[str],
     blend: dict,
 ) -> np.ndarray:
-    """`weight` × the sentiment model's probabilities + (1 − weight) × those read off the
-    emotion model, with per-class offsets on the log scale, through a softmax."""
+    """The sentiment model's probabilities combined with those read off the emotion model, with
+    per-class offsets on the log scale, through a softmax. A blend with "coef" is a logistic
+    regression: the sum of both sets of log-probabilities (their product) plus a linear
+    correction over them (the sentiment model's, then the implied ones). One with "weight"
+    (artefacts trained before the fifteenth round) mixes the probabilities, `weight` × the
+    sentiment model's + (1 − weight) × the implied ones."""
     mapped = emotion_to_sentiment(emotion, emotion_classes, blend["groups"])
-    mixed = blend["weight"] * sentiment + (1.0 - blend["weight"]) * mapped
-    z = np.log(np.maximum(mixed, _FLOOR)) + np.asarray(blend["offsets"], dtype=mixed.dtype)
+    if "coef" in blend:
+        k = sentiment.shape[1]
+        logs = np.log(np.maximum(np.hstack([sentiment, mapped]), _FLOOR))
+        z = logs[:, :k] + logs[:, k:] + logs @ np.asarray(blend["coef"], dtype=logs.dtype).T
+        z = z + np.asarray(blend["intercept"], dtype=logs.dtype)
+    else:
+        mixed = blend["weight"] * sentiment + (1.0 - blend["weight"]) * mapped
+        z = np.log(np.maximum(mixed, _FLOOR))
+    z = z + np.asarray(blend["offsets"], dtype=z.dtype)
     return softmax(z * blend["temperature"])
 
 
@@ -467,7 +478,7 @@ def blend_probabilities(
     """The sentiment model reads the emotion model too. Half of the sentiment model's training
     text is segmented and stripped (ncov), while the emotion model has seen only raw Weibo
     posts; mixing in the sentiment its emotions imply raised out-of-fold macro-F1 on both
-    training files. The weight, offsets and temperature were fitted on out-of-fold
+    training files. The combination, offsets and temperature were fitted on out-of-fold
     probabilities of the training files (train.fit_sentiment_blend) and ship in the sentiment
     artefact's metadata under "blend"; without one, or without an emotion model, the sentiment
     model's own probabilities stand."""

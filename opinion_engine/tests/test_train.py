@@ -8,6 +8,7 @@ import pytest
 
 from opinion_engine import train
 from opinion_engine.classify import (
+    MODELS_DIR,
     Scorer,
     blend_sentiment,
     load_artefact,
@@ -168,7 +169,7 @@ def test_training_both_models_blends_sentiment_with_emotion(tmp_path: Path):
                        "--sentiment", str(sentiment_file), "--out", str(out)]) == 0  # fmt: skip
     emotion, sentiment = load_artefact(out / "emotion.npz"), load_artefact(out / "sentiment.npz")
     blend = sentiment.meta["blend"]
-    assert blend["weight"] in train.BLEND_WEIGHTS and len(blend["offsets"]) == 3
+    assert np.array(blend["coef"]).shape == (3, 6) and len(blend["offsets"]) == 3
     assert "blend" in sentiment.meta["report"]
 
     inputs = text_inputs(["致敬逆行者[心]", "口罩涨价气死了", "新增病例"])
@@ -190,7 +191,54 @@ def test_training_both_models_blends_sentiment_with_emotion(tmp_path: Path):
     assert "blend" not in load_artefact(out / "sentiment.npz").meta
 
 
-def test_the_sentiment_blend_mixes_in_what_the_emotions_imply():
+def test_the_blend_regresses_on_both_models_log_probabilities():
+    sentiment = np.array([[0.5, 0.3, 0.2]])
+    emotion = np.array([[0.0, 0.2, 0.0, 0.0, 0.8, 0.0]])  # surprise drops out: all angry
+    classes = ("happy", "angry", "sad", "fear", "surprise", "neutral")
+    coef = [[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 2]]  # corrections
+    blend = {
+        "groups": train.SENTIMENT_GROUPS,
+        "coef": coef,
+        "intercept": [0, 0.5, 0],
+        "offsets": [0, 0, 0.25],
+        "temperature": 2,
+    }
+    implied = np.array([1.0, 1e-6, 1e-6])  # floored before the log
+    product = np.log(sentiment[0]) + np.log(implied)
+    z = product + np.array([np.log(0.5), 0.5, 2 * np.log(implied[2]) + 0.25])
+    expected = np.exp(2 * z) / np.exp(2 * z).sum()
+    assert blend_sentiment(sentiment, emotion, classes, blend) == pytest.approx(
+        expected[None, :], rel=1e-5
+    )
+
+
+def test_the_blend_regression_weighs_each_file_and_each_class_in_it_alike():
+    # Two files of sentiment rows: a large one whose emotion column says nothing, and a small
+    # one where only the emotion column is right. Weighted by rows, the large file would own
+    # the regression; weighted alike, the emotion column must count.
+    rng = np.random.default_rng(0)
+    n_large, n_small = 3000, 300
+    y = np.concatenate([rng.integers(0, 3, n_large), rng.integers(0, 3, n_small)])
+    sources = np.array([0] * n_large + [1] * n_small)
+    right, noise = np.eye(3)[y] * 0.9 + 0.05, rng.dirichlet(np.ones(3), len(y))
+    sentiment = np.where((sources == 0)[:, None], right, noise)
+    emotion_right = np.zeros((len(y), 6))
+    emotion_right[np.arange(len(y)), np.array([1, 5, 0])[y]] = 1.0  # angry, neutral, happy
+    emotion = np.where((sources == 1)[:, None], emotion_right, 1 / 6)
+    emotion_artefact = load_artefact(MODELS_DIR / "emotion.npz")
+    classes = emotion_artefact.classes
+    texts = [f"post {i}" for i in range(len(y))]
+    blend, report = train.fit_sentiment_blend(
+        {"texts": texts, "sources": sources, "y": y, "probabilities": sentiment},
+        {"texts": texts, "probabilities": emotion},
+        emotion_artefact,
+    )
+    assert report["cv_macro_f1_per_file"][0] > 0.95 and report["cv_macro_f1_per_file"][1] > 0.9
+    final = blend_sentiment(sentiment, emotion, classes, blend)
+    assert final.sum(axis=1) == pytest.approx(np.ones(len(y)))
+
+
+def test_an_older_blend_mixes_in_what_the_emotions_imply():
     sentiment = np.array([[0.5, 0.3, 0.2]])
     emotion = np.array([[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # all happy
     classes = ("happy", "angry", "sad", "fear", "surprise", "neutral")
