@@ -875,10 +875,10 @@ def _describe(spec: TrainingFile, data) -> dict:
 # probabilities: an L2 penalty on its corrections of BLEND_PRIOR_ROWS / n against the mean
 # log-loss of n rows, as if the product were backed by that many posts. On the shipped 24,303
 # rows that is 1e-3. In nested cross-validation on the out-of-fold rows (fitted on four fifths,
-# scored on the fifth, four outer splits) penalties of 1e-4, 1e-3 and 1e-2 read alike, 0.005 to
-# 0.009 above the single mixing weight this regression replaced (docs/model-card.md,
-# "Fifteenth round"); on a retraining of a few dozen posts it keeps the blend near the product
-# instead of fitting their noise.
+# scored on the fifth, four outer splits) it read 0.005 to 0.008 above the single mixing weight
+# it replaced, on the sum of the two files, and penalties of 1e-4, 1e-3 and 1e-2 read alike
+# (docs/model-card.md, "Fifteenth round"); on a retraining of a few dozen posts the penalty
+# keeps the blend near the product instead of fitting their noise.
 BLEND_PRIOR_ROWS = 25.0
 
 
@@ -963,8 +963,7 @@ def fit_sentiment_blend(
             "logistic regression from the product of this model's probabilities and the "
             "emotion model's implied sentiment, with a linear correction over both sets of "
             f"log-probabilities (L2 {BLEND_PRIOR_ROWS:g} / rows), each file and each class in it "
-            "weighted alike; "
-            "per-class offsets for macro-F1; temperature by log-loss"
+            "weighted alike; per-class offsets for macro-F1; temperature by log-loss"
         ),
         "cv_macro_f1_per_file": [
             round(_macro_f1(y[sources == s], final.argmax(axis=1)[sources == s], k), 4)
