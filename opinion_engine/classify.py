@@ -447,6 +447,18 @@ def emotion_to_sentiment(
     return mapped / np.maximum(mapped.sum(axis=1, keepdims=True), _FLOOR)
 
 
+def blend_inputs(sentiment: np.ndarray, implied: np.ndarray) -> np.ndarray:
+    """(n, 2k): the sentiment model's log-probabilities, then the implied ones, floored."""
+    return np.log(np.maximum(np.hstack([sentiment, implied]), _FLOOR))
+
+
+def blend_scores(logs: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """The blend regression's scores: the two halves of `logs` summed (the product of the two
+    models' probabilities) plus the linear correction `coef` (k, 2k) and `intercept` (k,)."""
+    k = logs.shape[1] // 2
+    return logs[:, :k] + logs[:, k:] + logs @ coef.T + intercept
+
+
 def blend_sentiment(
     sentiment: np.ndarray,
     emotion: np.ndarray,
@@ -461,10 +473,9 @@ def blend_sentiment(
     sentiment model's + (1 − weight) × the implied ones."""
     mapped = emotion_to_sentiment(emotion, emotion_classes, blend["groups"])
     if "coef" in blend:
-        k = sentiment.shape[1]
-        logs = np.log(np.maximum(np.hstack([sentiment, mapped]), _FLOOR))
-        z = logs[:, :k] + logs[:, k:] + logs @ np.asarray(blend["coef"], dtype=logs.dtype).T
-        z = z + np.asarray(blend["intercept"], dtype=logs.dtype)
+        logs = blend_inputs(sentiment, mapped)
+        coef = np.asarray(blend["coef"], dtype=logs.dtype)
+        z = blend_scores(logs, coef, np.asarray(blend["intercept"], dtype=logs.dtype))
     else:
         mixed = blend["weight"] * sentiment + (1.0 - blend["weight"]) * mapped
         z = np.log(np.maximum(mixed, _FLOOR))

@@ -892,16 +892,17 @@ def fit_blend_regression(
     """
     from scipy.optimize import minimize
 
+    from opinion_engine.classify import blend_scores
+
     n, m = logs.shape
     l2 = BLEND_PRIOR_ROWS / n if l2 is None else l2
     k = m // 2
-    prior = logs[:, :k] + logs[:, k:]
     share = weights / weights.sum()
     onehot = np.eye(k)[y]
 
     def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
         coef, intercept = theta[: k * m].reshape(k, m), theta[k * m :]
-        z = prior + logs @ coef.T + intercept
+        z = blend_scores(logs, coef, intercept)
         z = z - z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         loss = -float(share @ log_p[np.arange(n), y]) + 0.5 * l2 * float((coef**2).sum())
@@ -928,7 +929,13 @@ def fit_sentiment_blend(
     that chose SMP_WEIGHT: the sum of the files' macro-F1. RETURNS (blend for the artefact's
     metadata, report).
     """
-    from opinion_engine.classify import Scorer, blend_sentiment, emotion_to_sentiment
+    from opinion_engine.classify import (
+        Scorer,
+        blend_inputs,
+        blend_scores,
+        blend_sentiment,
+        emotion_to_sentiment,
+    )
 
     known = {}
     for text, row in zip(emotion_oof["texts"], emotion_oof["probabilities"], strict=True):
@@ -942,11 +949,11 @@ def fit_sentiment_blend(
     sentiment = sentiment_oof["probabilities"]
     mapped = emotion_to_sentiment(emotion_probabilities, emotion.classes, SENTIMENT_GROUPS)
     k = sentiment.shape[1]
-    logs = np.log(np.maximum(np.hstack([sentiment, mapped]), 1e-6))
+    logs = blend_inputs(sentiment, mapped)
     cells = sources * k + y
     coef, intercept = fit_blend_regression(logs, y, 1.0 / np.bincount(cells)[cells])
     coef, intercept = np.round(coef, 4), np.round(intercept, 4)
-    z = logs[:, :k] + logs[:, k:] + logs @ coef.T + intercept
+    z = blend_scores(logs, coef, intercept)
     offsets = np.round(tune_offsets(z, y), 3)
     temperature = fit_temperature(z + offsets, y)
     blend = {
