@@ -882,6 +882,13 @@ def _describe(spec: TrainingFile, data) -> dict:
 BLEND_PRIOR_ROWS = 25.0
 
 
+def blend_row_weights(sources: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Row weights under which every training file, and every class within a file, weighs
+    alike: the rule that chose SMP_WEIGHT, the sum of the files' macro-F1."""
+    cells = sources * k + y
+    return 1.0 / np.bincount(cells)[cells]
+
+
 def fit_blend_regression(
     logs: np.ndarray, y: np.ndarray, weights: np.ndarray, *, l2: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -925,9 +932,8 @@ def fit_sentiment_blend(
 
     The emotion probability of a sentiment training row is its out-of-fold one where the row
     is also an emotion training row (same text), else the emotion model's (which never saw it).
-    Each training file weighs alike in the regression, and each class within a file, the rule
-    that chose SMP_WEIGHT: the sum of the files' macro-F1. RETURNS (blend for the artefact's
-    metadata, report).
+    Each training file weighs alike in the regression, and each class within a file
+    (blend_row_weights). RETURNS (blend for the artefact's metadata, report).
     """
     from opinion_engine.classify import (
         Scorer,
@@ -950,8 +956,7 @@ def fit_sentiment_blend(
     mapped = emotion_to_sentiment(emotion_probabilities, emotion.classes, SENTIMENT_GROUPS)
     k = sentiment.shape[1]
     logs = blend_inputs(sentiment, mapped)
-    cells = sources * k + y
-    coef, intercept = fit_blend_regression(logs, y, 1.0 / np.bincount(cells)[cells])
+    coef, intercept = fit_blend_regression(logs, y, blend_row_weights(sources, y, k))
     coef, intercept = np.round(coef, 4), np.round(intercept, 4)
     z = blend_scores(logs, coef, intercept)
     offsets = np.round(tune_offsets(z, y), 3)

@@ -11,6 +11,7 @@ from opinion_engine.classify import (
     MODELS_DIR,
     Scorer,
     blend_sentiment,
+    emotion_to_sentiment,
     load_artefact,
     save_artefact,
     text_inputs,
@@ -212,29 +213,46 @@ def test_the_blend_regresses_on_both_models_log_probabilities():
     )
 
 
-def test_the_blend_regression_weighs_each_file_and_each_class_in_it_alike():
-    # Two files of sentiment rows: a large one whose emotion column says nothing, and a small
-    # one where only the emotion column is right. Weighted by rows, the large file would own
-    # the regression; weighted alike, the emotion column must count.
+def test_the_blend_weighs_each_file_and_each_class_in_it_alike():
+    sources = np.array([0] * 6 + [1] * 3)
+    y = np.array([0, 0, 0, 0, 1, 2, 0, 1, 1])
+    weights = train.blend_row_weights(sources, y, 3)
+    totals = {
+        (s, c): weights[(sources == s) & (y == c)].sum()
+        for s, c in set(zip(sources, y, strict=True))
+    }
+    assert set(np.round(list(totals.values()), 9)) == {1.0}
+    assert len(totals) == 5  # file 1 has no class 2: no weight goes to an empty cell
+
+
+def test_the_blend_regression_reads_each_file_by_the_model_that_is_right_there():
+    # A large file where the sentiment model is surely right and the emotion model says
+    # nothing, and a small one where the sentiment model is surely wrong and the emotion model
+    # mildly right: the product alone gets the small file wrong.
     rng = np.random.default_rng(0)
     n_large, n_small = 3000, 300
     y = np.concatenate([rng.integers(0, 3, n_large), rng.integers(0, 3, n_small)])
     sources = np.array([0] * n_large + [1] * n_small)
-    right, noise = np.eye(3)[y] * 0.9 + 0.05, rng.dirichlet(np.ones(3), len(y))
-    sentiment = np.where((sources == 0)[:, None], right, noise)
-    emotion_right = np.zeros((len(y), 6))
-    emotion_right[np.arange(len(y)), np.array([1, 5, 0])[y]] = 1.0  # angry, neutral, happy
-    emotion = np.where((sources == 1)[:, None], emotion_right, 1 / 6)
+    sure = np.where((sources == 0)[:, None], np.eye(3)[y], np.eye(3)[(y + 1) % 3])
+    sentiment = sure * 0.9 + 0.05
+    emotion = np.full((len(y), 6), 1 / 6)
+    implied = np.array([1, 5, 0])[y]  # negative: angry, neutral: neutral, positive: happy
+    small = np.flatnonzero(sources == 1)
+    emotion[small] = 0.5 / 5
+    emotion[small, implied[small]] = 0.5
     emotion_artefact = load_artefact(MODELS_DIR / "emotion.npz")
-    classes = emotion_artefact.classes
     texts = [f"post {i}" for i in range(len(y))]
     blend, report = train.fit_sentiment_blend(
         {"texts": texts, "sources": sources, "y": y, "probabilities": sentiment},
         {"texts": texts, "probabilities": emotion},
         emotion_artefact,
     )
-    assert report["cv_macro_f1_per_file"][0] > 0.95 and report["cv_macro_f1_per_file"][1] > 0.9
-    final = blend_sentiment(sentiment, emotion, classes, blend)
+    assert report["cv_macro_f1_per_file"] == [1.0, 1.0]
+    product = np.log(sentiment) + np.log(
+        emotion_to_sentiment(emotion, emotion_artefact.classes, train.SENTIMENT_GROUPS)
+    )
+    assert np.mean(product[small].argmax(axis=1) == y[small]) < 0.5
+    final = blend_sentiment(sentiment, emotion, emotion_artefact.classes, blend)
     assert final.sum(axis=1) == pytest.approx(np.ones(len(y)))
 
 
