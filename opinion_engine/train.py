@@ -142,6 +142,11 @@ class ModelConfig:
     # A NETWORK_WEIGHTS entry fixed beforehand instead of chosen out of fold (the trials are
     # still recorded).
     network_weight: float | None = None
+    # Whether a network that learns from labelled rows alone (no teacher-labelled posts, as
+    # when a deployment retrains on its own files) keeps the pretrained word vectors as they
+    # are, so that a word its posts never used still sits among its neighbours; only its
+    # filters and output layer learn. With the teacher's posts the vectors are fine-tuned.
+    freeze_vectors_without_teacher: bool = False
 
 
 CONFIGS = {
@@ -159,7 +164,10 @@ CONFIGS = {
     # posts teach the network only: taught them too, the linear model flagged 8.7% of held-out
     # ordinary posts instead of 4.2%, for 1 more fake of 64. The network's weight was chosen
     # forward in time, on posts later than any the model learnt from; shuffled folds mix the
-    # months and rank settings otherwise (sixth round).
+    # months and rank settings otherwise (sixth round). Without the teacher's posts (a
+    # deployment's own files) a network on the pretrained vectors as they are found 38 of 64
+    # fakes forward in time against 34 fine-tuned, at 7 false alarms each; with them, 39 and 8
+    # against 38 and 5, so there they are fine-tuned (docs/model-card.md, "Sixteenth round").
     "rumour": ModelConfig(
         min_df=3,
         c=0.3,
@@ -167,6 +175,7 @@ CONFIGS = {
         network_epochs=5,
         linear_transfer=False,
         network_weight=0.5,
+        freeze_vectors_without_teacher=True,
     ),
 }
 # The weights the word CNN's log-probabilities may get beside the linear scores; 0 ships the
@@ -270,6 +279,8 @@ def network_scores(
     folds: list[tuple[np.ndarray, np.ndarray]],
     epochs: int,
     extra: np.ndarray | None = None,
+    *,
+    freeze: bool = False,
 ) -> np.ndarray:
     """Out-of-fold scores of the word CNN on normalised texts, each computed from the fold's
     network as it ships (wordcnn.shipped), as Scorer computes them: (n, k) log-probabilities,
@@ -277,6 +288,7 @@ def network_scores(
 
     extra: rows that join every fold's training rows (teacher-labelled posts); `normalized`,
         `y` and `weights` cover them too, and the result has a row for each of them (zeros).
+    freeze: keep the pretrained word vectors (ModelConfig.freeze_vectors_without_teacher).
     """
     tokens = segment_all(normalized)
     out_of_fold = np.zeros((len(y), k))
@@ -290,6 +302,7 @@ def network_scores(
             k,
             seed=SEED + 1 + number,
             epochs=epochs,
+            freeze=freeze,
         )
         projection = Projection(shipped(network))
         held_out = flatten([tokens[row] for row in test_rows])
@@ -298,11 +311,17 @@ def network_scores(
 
 
 def final_network(
-    normalized: Sequence[str], y: np.ndarray, weights: np.ndarray, k: int, epochs: int
+    normalized: Sequence[str],
+    y: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    epochs: int,
+    *,
+    freeze: bool = False,
 ) -> Network:
     """The word CNN fitted on all rows, as it ships."""
     tokens = segment_all(normalized)
-    return shipped(fit_network(tokens, y, weights, k, seed=SEED, epochs=epochs))
+    return shipped(fit_network(tokens, y, weights, k, seed=SEED, epochs=epochs, freeze=freeze))
 
 
 def choose_network_weight(
@@ -575,8 +594,9 @@ def train_model(
     network = None
     if config.network_epochs:
         epochs = config.network_epochs
+        freeze = config.freeze_vectors_without_teacher and not len(extra_rows)
         network_oof = network_scores(
-            normalized, y_all, weights_all, k, splits, epochs, extra=extra_rows
+            normalized, y_all, weights_all, k, splits, epochs, extra=extra_rows, freeze=freeze
         )[:gold]
         # A binary model's raw score is a LinearSVC margin, which its sigmoid stretches many
         # times over (a slope of 11 to 15 for the rumour model): the weights are in log-odds.
@@ -586,12 +606,14 @@ def train_model(
             out_of_fold, network_oof, y, sources, offsets=config.tune_offsets, scale=scale
         )
         report["network"] = {"weight": weight, "cv_macro_f1_by_weight_per_file": trials}
+        if freeze:  # recorded only when so: a model trained as before records what it did
+            report["network"]["vectors_frozen"] = True
         if config.network_weight is not None:
             weight = config.network_weight * scale
             report["network"].update(weight=weight, fixed=config.network_weight)
         if weight > 0:  # a network the folds give no weight is not trained at all
             out_of_fold = out_of_fold + weight * network_oof
-            network = final_network(normalized, y_all, weights_all, k, epochs)
+            network = final_network(normalized, y_all, weights_all, k, epochs, freeze=freeze)
     if k == 2:
         slope, offset = fit_sigmoid(out_of_fold[:, 0], y)
         calibration = np.array([slope, offset], dtype=np.float32)
@@ -839,14 +861,16 @@ def _network_meta(artefact: Artefact, report: dict, seed: int) -> dict:
     was trained; nothing when the model has none."""
     if artefact.network is None:
         return {}
+    config = CONFIGS[artefact.name]
+    vectors = "kept as they are" if report["network"].get("vectors_frozen") else "fine-tuned"
     return {
         "network": {
             "weight": report["network"]["weight"],
             "method": (
                 f"word CNN: forward-maximum-matching words, {artefact.network.taps.shape[1]}-dim "
-                f"pretrained vectors fine-tuned, convolutions of widths {list(WIDTHS)} × "
+                f"pretrained vectors {vectors}, convolutions of widths {list(WIDTHS)} × "
                 f"{FILTERS} filters, ReLU, max over the post, linear; Adam 1e-3, batches of 50, "
-                f"{CONFIGS[artefact.name].network_epochs} epochs, dropout 0.5, balanced class "
+                f"{config.network_epochs} epochs, dropout 0.5, balanced class "
                 f"weights, seed {seed} (fold networks {seed + 1}–{seed + FOLDS})"
             ),
             "wordvec_file": WORDVEC_PATH.name,

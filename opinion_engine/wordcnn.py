@@ -11,9 +11,10 @@ together they score above either.
 - **Words.** A post's normalised text is cut by forward maximum matching against the word list
   (words of one to four characters); a character outside the list becomes one of OOV_BUCKETS
   learned vectors by its code point.
-- **Network.** Word vectors (100 dims, fine-tuned) → convolutions of widths 1, 2 and 3, FILTERS
-  each → ReLU and max over the post → a linear layer. Trained with PyTorch (CPU, one thread,
-  seeded; train.py only), run here with numpy alone.
+- **Network.** Word vectors (100 dims; fine-tuned, or kept as they are: `fit_network`'s
+  `freeze`) → convolutions of widths 1, 2 and 3, FILTERS each → ReLU and max over the post → a
+  linear layer. Trained with PyTorch (CPU, one thread, seeded; train.py only), run here with
+  numpy alone.
 - **Speed.** A convolution is linear in the word vectors, so at load every word's product with
   every filter tap is computed once (`Projection`): at inference a post costs a gather of one
   integer row per word and a few additions, no matrix product.
@@ -323,10 +324,16 @@ def fit_network(
     *,
     seed: int,
     epochs: int,
+    freeze: bool = False,
 ) -> Network:
     """Train a network on segmented posts (PyTorch, CPU, one thread, seeded: the same data and
     seed give the same weights). Class weights are balanced, as the linear models' are, and
-    each row's loss is scaled by its weight."""
+    each row's loss is scaled by its weight.
+
+    freeze: the word vectors stay as wordvec.npz has them (and the out-of-list buckets as
+        drawn), so a word no training post used keeps its place among the words that did;
+        only the filters and the output layer learn.
+    """
     import torch
     from torch import nn
 
@@ -344,7 +351,7 @@ def fit_network(
         def __init__(self) -> None:
             super().__init__()
             self.embeddings = nn.Embedding.from_pretrained(
-                torch.from_numpy(initial), freeze=False, sparse=True, padding_idx=size
+                torch.from_numpy(initial), freeze=freeze, sparse=True, padding_idx=size
             )
             self.convs = nn.ModuleList(nn.Conv1d(dims, FILTERS, width) for width in WIDTHS)
             self.dropout = nn.Dropout(0.5)
@@ -370,10 +377,9 @@ def fit_network(
 
     model = Model()
     dense = [p for name, p in model.named_parameters() if not name.startswith("embeddings")]
-    optimisers = [
-        torch.optim.Adam(dense, lr=1e-3),
-        torch.optim.SparseAdam(list(model.embeddings.parameters()), lr=1e-3),
-    ]
+    optimisers = [torch.optim.Adam(dense, lr=1e-3)]
+    if not freeze:
+        optimisers.append(torch.optim.SparseAdam(list(model.embeddings.parameters()), lr=1e-3))
     counts = np.bincount(y, minlength=k).astype(np.float64)
     balance = np.where(counts > 0, len(y) / (k * np.maximum(counts, 1)), 0.0)
     row_weights = torch.from_numpy((balance[y] * weights).astype(np.float32))

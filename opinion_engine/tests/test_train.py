@@ -16,6 +16,7 @@ from opinion_engine.classify import (
     save_artefact,
     text_inputs,
 )
+from opinion_engine.wordvec import read_vectors
 
 HAPPY = [
     "武汉加油，致敬最美逆行者[心]",
@@ -400,6 +401,31 @@ def test_a_model_can_keep_the_teachers_posts_for_its_network_alone(monkeypatch):
     assert not np.array_equal(fits["network"].network.taps, fits["plain"].network.taps)
 
 
+def test_a_network_without_teacher_posts_may_keep_the_pretrained_vectors(monkeypatch):
+    # Learning from labelled rows alone (a deployment's own files), the network keeps the
+    # vectors as pretrained; given a teacher's posts, which use far more words, it tunes them.
+    monkeypatch.setattr(train, "NETWORK_WEIGHTS", (0.5,))
+    texts, labels = rumour_slice()
+    taught = (["恐龙蛋能治新冠", "今天天气不错"] * 3, ["fake", "real"] * 3, np.ones(6))
+    options = {"min_df": 1, "c": 0.5, "tune_offsets": False, "network_epochs": 2}
+    base = read_vectors()
+    moved, meta = {}, {}
+    for name, freeze, transfer in [
+        ("tuned", False, None),
+        ("frozen", True, None),
+        ("taught", True, taught),
+    ]:
+        config = train.ModelConfig(**options, freeze_vectors_without_teacher=freeze)
+        artefact, report = train.train_model(
+            "rumour", texts, labels, config=config, folds=3, transfer=transfer
+        )
+        moved[name] = np.any(artefact.network.embeddings[: len(base)] != base, axis=1).sum()
+        meta[name] = train._network_meta(artefact, report, 1)["network"]["method"]
+    assert moved["frozen"] == 0 < min(moved["tuned"], moved["taught"])
+    assert "vectors kept as they are" in meta["frozen"]
+    assert "vectors fine-tuned" in meta["tuned"] and "vectors fine-tuned" in meta["taught"]
+
+
 def test_a_binary_models_network_weight_is_in_log_odds_and_may_be_fixed(monkeypatch):
     # The linear margin's sigmoid slope sets the scale: weight × slope is the log-odds weight.
     monkeypatch.setattr(train, "NETWORK_WEIGHTS", (0.0, 0.5))
@@ -545,6 +571,9 @@ def test_the_shipped_models_learn_from_the_emotion_teacher_and_a_rumour_teacher(
     assert [path.name for path in rumour.transfer] == ["unlabeled_raw_posts.csv"]
     assert rumour.transfer_weight == train.RUMOUR_TRANSFER_WEIGHT < 1
     assert train.CONFIGS["rumour"].network_epochs > 0
+    # Retrained without the teacher, its network keeps the pretrained vectors as they are.
+    assert train.CONFIGS["rumour"].freeze_vectors_without_teacher
+    assert not train.CONFIGS["emotion"].freeze_vectors_without_teacher
 
 
 def test_a_plans_transfer_weight_scales_its_teachers_labels(tmp_path: Path):

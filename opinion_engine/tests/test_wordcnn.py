@@ -142,6 +142,21 @@ def test_training_learns_a_tiny_task_and_is_reproducible():
     assert (predicted == y).mean() == 1.0
 
 
+def test_a_frozen_network_keeps_every_pretrained_vector_and_still_learns():
+    # Kept as they are, the vectors of words no post used stay beside the ones the filters
+    # learnt from; only the out-of-list buckets ship (pack stores the rows that differ).
+    tokens, y = tiny_posts()
+    vectors = read_vectors()
+    frozen = wordcnn.fit_network(tokens, y, np.ones(len(y)), 2, seed=3, epochs=30, freeze=True)
+    tuned = wordcnn.fit_network(tokens, y, np.ones(len(y)), 2, seed=3, epochs=30)
+    assert np.array_equal(frozen.embeddings[: len(vectors)], vectors)
+    assert not np.array_equal(tuned.embeddings[: len(vectors)], vectors)
+    predicted = wordcnn.Projection(frozen).log_probabilities(*wordcnn.flatten(tokens))
+    assert (predicted.argmax(axis=1) == y).mean() == 1.0
+    rows = wordcnn.pack(frozen)["network_rows"]
+    assert rows.tolist() == list(range(len(vectors), len(vectors) + wordcnn.OOV_BUCKETS))
+
+
 def test_numpy_inference_equals_the_trained_torch_network():
     import torch
 
