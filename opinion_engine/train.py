@@ -606,7 +606,7 @@ def train_model(
             out_of_fold, network_oof, y, sources, offsets=config.tune_offsets, scale=scale
         )
         report["network"] = {"weight": weight, "cv_macro_f1_by_weight_per_file": trials}
-        if freeze:  # recorded only when so: a model trained as before records what it did
+        if freeze:  # only then, so a model trained as before writes the same bytes as before
             report["network"]["vectors_frozen"] = True
         if config.network_weight is not None:
             weight = config.network_weight * scale
