@@ -100,6 +100,29 @@ def _cache_path(cache: Path, files: Sequence[Path], first: int, posts: Sequence[
     return cache / f"teacher_forward_{digest.hexdigest()[:16]}.npy"
 
 
+def _teaching_labels(
+    files: dict[str, bytes],
+    rows: tuple[list[str], np.ndarray, np.ndarray],
+    teaching: list[str],
+    path: Path | None,
+) -> tuple[list[str], list[str], np.ndarray]:
+    """The teaching posts as a block's network learns them: (posts, the teacher's likeliest
+    class, its probability × RUMOUR_TRANSFER_WEIGHT), as train.teacher_transfer gives the shipped
+    teacher's. The probabilities are read from `path` when it holds them, and kept there."""
+    if path is not None and path.is_file():
+        probabilities = np.load(path)
+    else:
+        probabilities = teacher_probabilities(files, rows, teaching)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, probabilities)
+    return (
+        teaching,
+        [CLASSES_RUMOUR[column] for column in probabilities.argmax(axis=1)],
+        probabilities.max(axis=1) * RUMOUR_TRANSFER_WEIGHT,
+    )
+
+
 def run(
     data: Path,
     *,
@@ -120,6 +143,7 @@ def run(
     posts = transfer_texts(read_texts(unlabelled))
     teaching = [text for text in posts if teaching_half(text)]
     ordinary = [text for text in posts if not teaching_half(text)]
+    ordinary_inputs = text_inputs(ordinary)  # normalised once for every block's model
     files = read_package(package) if package is not None else None
     labels = np.array([CLASSES_RUMOUR.index(label) for label in checked.labels])
     truth: list[np.ndarray] = []
@@ -133,18 +157,7 @@ def run(
         transfer = None
         if files is not None:
             path = _cache_path(cache, [data, *background], first, teaching) if cache else None
-            if path is not None and path.is_file():
-                probabilities = np.load(path)
-            else:
-                probabilities = teacher_probabilities(files, (texts, y, weights), teaching)
-                if path is not None:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    np.save(path, probabilities)
-            transfer = (
-                teaching,
-                [CLASSES_RUMOUR[column] for column in probabilities.argmax(axis=1)],
-                probabilities.max(axis=1) * RUMOUR_TRANSFER_WEIGHT,
-            )
+            transfer = _teaching_labels(files, (texts, y, weights), teaching, path)
         sources = np.r_[
             np.zeros(first, dtype=np.int64), np.ones(len(background_texts), dtype=np.int64)
         ]
@@ -161,7 +174,7 @@ def run(
         block_flags = scorer.probabilities(*text_inputs(checked.texts[first:stop]))["rumour"] >= 0.5
         share = None  # no ordinary posts to count on
         if ordinary:
-            flags = scorer.probabilities(*text_inputs(ordinary))["rumour"] >= 0.5
+            flags = scorer.probabilities(*ordinary_inputs)["rumour"] >= 0.5
             share = round(float(flags.mean()), 4)
         block_truth = labels[first:stop] == 1
         truth.append(block_truth)
