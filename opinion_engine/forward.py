@@ -45,6 +45,7 @@ from opinion_engine.classify import Artefact, Scorer, text_inputs
 from opinion_engine.datasets import CLASSES, read_labelled
 from opinion_engine.errors import DatasetError
 from opinion_engine.teacher import (
+    Teacher,
     fine_tuning_rows,
     read_package,
     read_texts,
@@ -81,23 +82,26 @@ def teacher_probabilities(
 ) -> np.ndarray:
     """(n, 2) probabilities of `posts` by m3e-small fine-tuned on `rows` (texts, labels,
     weights), the background sampled by its weight as `python -m opinion_engine.teacher` does."""
-    from opinion_engine.teacher import Teacher
-
     texts, y, weights = rows
     kept = fine_tuning_rows(weights)
     teacher = Teacher(files, len(CLASSES_RUMOUR)).fit([texts[row] for row in kept], y[kept])
     return teacher.probabilities(list(posts))
 
 
-def _cache_path(cache: Path, files: Sequence[Path], first: int, posts: Sequence[str]) -> Path:
-    """A block's cached teacher labels, named by what they depend on: the labelled and
-    background files, the block's first row and the posts labelled."""
+def _cache_key(files: Sequence[Path], posts: Sequence[str]) -> str:
+    """What every block's cached teacher labels depend on: the labelled and background files
+    and the posts labelled; _cache_path adds the block."""
     digest = hashlib.sha256()
     for path in files:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    digest.update(str(first).encode())
     digest.update("\n".join(posts).encode("utf-8"))
-    return cache / f"teacher_forward_{digest.hexdigest()[:16]}.npy"
+    return digest.hexdigest()
+
+
+def _cache_path(cache: Path, key: str, first: int) -> Path:
+    """A block's cached teacher labels, named by the run's key and the block's first row."""
+    digest = hashlib.sha256(f"{key}:{first}".encode()).hexdigest()
+    return cache / f"teacher_forward_{digest[:16]}.npy"
 
 
 def _teaching_labels(
@@ -145,6 +149,8 @@ def run(
     ordinary = [text for text in posts if not teaching_half(text)]
     ordinary_inputs = text_inputs(ordinary)  # normalised once for every block's model
     files = read_package(package) if package is not None else None
+    # Read once: the files are hashed for the cache, not for every block.
+    key = _cache_key([data, *background], teaching) if files is not None and cache else None
     labels = np.array([CLASSES_RUMOUR.index(label) for label in checked.labels])
     truth: list[np.ndarray] = []
     flagged: list[np.ndarray] = []
@@ -156,7 +162,7 @@ def run(
         weights = np.r_[np.ones(first), np.full(len(background_texts), BACKGROUND_WEIGHT)]
         transfer = None
         if files is not None:
-            path = _cache_path(cache, [data, *background], first, teaching) if cache else None
+            path = _cache_path(cache, key, first) if key is not None else None
             transfer = _teaching_labels(files, (texts, y, weights), teaching, path)
         sources = np.r_[
             np.zeros(first, dtype=np.int64), np.ones(len(background_texts), dtype=np.int64)
