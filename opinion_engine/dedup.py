@@ -17,7 +17,10 @@ The MinHash is datasketch's "affine32" scheme (its permutation parameters for `s
 band count b and rows r that `datasketch.MinHashLSH` picks for the threshold), computed with
 numpy for a whole batch at once. `datasketch.MinHashLSH.query` itself costs about 60 µs a post
 in per-band Python calls, three times the budget of 20,000 posts/s, so the band index here keys
-plain dicts with one 64-bit integer per band instead.
+plain dicts with one 64-bit integer per band instead. Nor does the stage import datasketch at
+run time: the permutations are drawn as datasketch draws them and the bands and rows it picks
+are kept for the configurations used here, both checked against datasketch by the tests
+(`_LSH_BANDS_ROWS`).
 """
 
 import re
@@ -127,13 +130,32 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+# The (bands, rows) that datasketch.MinHashLSH picks for (num_perm, threshold), for the
+# configurations this package uses: the stage's 0.7 and the training folds' 0.5. Importing
+# datasketch loads scipy, a Redis client, asyncio and ssl with it, about 55 MB of every
+# process and 0.4 s, for these few numbers. tests/test_dedup.py checks every entry against
+# datasketch itself; any other configuration asks datasketch.
+_LSH_BANDS_ROWS = {(64, 0.5): (14, 4), (64, 0.7): (8, 8)}
+
+
+def affine32_permutations(num_perm: int, seed: int) -> np.ndarray:
+    """(a, b) of datasketch's affine32 MinHash for `seed`, drawn as `MinHash` draws them
+    (odd multipliers from numpy's legacy RandomState, whose stream numpy keeps fixed)."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
+
+
 @lru_cache(maxsize=8)
 def _minhash_parameters(num_perm: int, threshold: float, seed: int) -> tuple[np.ndarray, int, int]:
-    from datasketch import MinHash, MinHashLSH
+    known = _LSH_BANDS_ROWS.get((num_perm, threshold))
+    if known is None:
+        from datasketch import MinHashLSH
 
-    permutations = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return permutations, lsh.b, lsh.r
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        known = lsh.b, lsh.r
+    return affine32_permutations(num_perm, seed), *known
 
 
 def minhash_batch(

@@ -1,10 +1,16 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from opinion_engine.dedup import (
+    _LSH_BANDS_ROWS,
     Deduplicator,
     _minhash_parameters,
+    affine32_permutations,
     canonical_text,
     hamming,
     minhash_batch,
@@ -148,6 +154,45 @@ def test_minhash_values_are_datasketchs_for_the_same_shingle_hashes():
     ours = minhash_batch(hashes, offsets, np.array([hashes.size]), permutations)
 
     assert ours[0].tolist() == reference.hashvalues.tolist()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 2020])
+def test_affine32_permutations_are_the_ones_datasketch_draws(seed):
+    reference = MinHash(num_perm=64, seed=seed, scheme="affine32").permutations
+
+    ours = affine32_permutations(64, seed)
+
+    assert ours.dtype == reference.dtype
+    assert ours.tolist() == reference.tolist()
+
+
+@pytest.mark.parametrize(("num_perm", "threshold"), sorted(_LSH_BANDS_ROWS))
+def test_the_bands_and_rows_kept_are_the_ones_datasketch_picks(num_perm, threshold):
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+
+    assert _minhash_parameters(num_perm, threshold, 1)[1:] == (lsh.b, lsh.r)
+
+
+def test_another_configuration_asks_datasketch():
+    lsh = MinHashLSH(threshold=0.8, num_perm=32)
+
+    assert (32, 0.8) not in _LSH_BANDS_ROWS
+    assert _minhash_parameters(32, 0.8, 1)[1:] == (lsh.b, lsh.r)
+
+
+def test_building_the_stage_does_not_import_datasketch():
+    # datasketch brings scipy, a Redis client, asyncio and ssl: about 55 MB of every process.
+    code = (
+        "import sys; from opinion_engine.dedup import Deduplicator; from opinion_engine.types "
+        "import Post; Deduplicator()(Post('s', '1', '泽州县疫情防控指挥部发布通告')); "
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+
+    assert out.stdout.strip() == "[]"
 
 
 def test_canonical_text_drops_filler_punctuation_and_case():

@@ -107,7 +107,8 @@ def _build(version: tuple, previous: Runtime | None) -> Runtime:
                 if isinstance(old, Deduplicator):
                     engine.stages[index] = old
     post_keywords("泽州县疫情防控")  # load the segmenter's dictionary now, not on a post
-    # The first batch must not pay for loading MinHash's library: warm a throw-away index.
+    # The first batch must not pay for the MinHash parameters (and numpy.random, which draws
+    # them): warm a throw-away index.
     Deduplicator()(EnginePost(source="warm-up", external_id="0", text="泽州县疫情防控"))
     if previous is None:
         # The process's first engine: its tables live as long as the process, so the garbage
