@@ -17,10 +17,8 @@ The MinHash is datasketch's "affine32" scheme (its permutation parameters for `s
 band count b and rows r that `datasketch.MinHashLSH` picks for the threshold), computed with
 numpy for a whole batch at once. `datasketch.MinHashLSH.query` itself costs about 60 µs a post
 in per-band Python calls, three times the budget of 20,000 posts/s, so the band index here keys
-plain dicts with one 64-bit integer per band instead. Nor does the stage import datasketch at
-run time: the permutations are drawn as datasketch draws them and the bands and rows it picks
-are kept for the configurations used here, both checked against datasketch by the tests
-(`_LSH_BANDS_ROWS`).
+plain dicts with one 64-bit integer per band instead, and datasketch itself is not imported at
+run time (see `_LSH_BANDS_ROWS`).
 """
 
 import re
