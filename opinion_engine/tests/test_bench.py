@@ -43,6 +43,22 @@ def test_a_labelled_file_gives_the_engine_and_each_peer_speed_and_f1(capsys, tmp
     )
 
 
+def test_peers_are_timed_between_the_engines_runs_and_each_ratio_is_the_rounds_median(
+    capsys, tmp_path: Path
+):
+    path = tmp_path / "posts.csv"
+    path.write_text(LABELLED, encoding="utf-8")
+    once = run(capsys, "--data", str(path), "--peers", "snownlp")["peers"]["snownlp"]
+    result = bench.main(["--schemes", "20", "--repeat", "3", "--data", str(path)])
+    capsys.readouterr()
+    peer = result["peers"]["snownlp"]
+    # Each round times the peer on a third of the posts: together they read every post once.
+    assert peer["sentiment_macro_f1"] == once["sentiment_macro_f1"]
+    assert len(result["posts_per_s_runs"]) == len(peer["engine_speed_ratio_runs"]) == 3
+    assert peer["engine_speed_ratio"] == sorted(peer["engine_speed_ratio_runs"])[1]
+    assert set(result["peers"]) == {"snownlp", "jiagu"}
+
+
 def test_raw_posts_without_labels_are_timed_without_an_f1(capsys, tmp_path: Path):
     path = tmp_path / "raw.csv"
     path.write_text("weibo_id,text\n1,武汉加油\n2,口罩买不到\n3,\n", encoding="utf-8")
@@ -67,6 +83,7 @@ def test_posts_labelled_for_another_task_are_timed_without_an_f1(capsys, tmp_pat
     ("content", "args", "message"),
     [
         (LABELLED, ["--peers", "textblob"], "unknown peer(s) textblob; known: snownlp, jiagu"),
+        (LABELLED, ["--repeat", "0"], "--repeat must be at least 1"),
         ("id,label\n1,happy\n", [], "no text column"),
         ("", [], "empty file"),
         ("text,label\n,happy\n", [], "no readable posts"),
