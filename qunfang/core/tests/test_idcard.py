@@ -1,8 +1,11 @@
 import datetime as dt
 import random
+import time
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from qunfang.core import idcard
 from qunfang.core.idcard import (
     InvalidIdNumber,
     check_char,
@@ -102,3 +105,24 @@ def test_the_fast_path_agrees_with_the_general_one():
         else:
             assert parse_id_number(number) == expected
             assert parse_id_number(number.replace("X", "x")) == expected
+
+
+def test_a_child_born_today_in_china_is_valid_whatever_the_servers_time_zone(monkeypatch):
+    china = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    # A server zone whose date differs from China's now: 20 hours behind it, or 6 ahead.
+    hour = dt.datetime.now(ZoneInfo("Asia/Shanghai")).hour
+    monkeypatch.setenv("TZ", "Etc/GMT+12" if hour < 20 else "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        monkeypatch.setattr(idcard, "_TODAY", [None, None])
+        assert dt.date.today() != china  # the server's own date is another day
+        first17 = "140525" + china.strftime("%Y%m%d") + "001"
+        born_today = parse_id_number(first17 + check_char(first17))
+        assert born_today.birth_date == china
+        tomorrow = china + dt.timedelta(days=1)
+        first17 = "140525" + tomorrow.strftime("%Y%m%d") + "001"
+        with pytest.raises(InvalidIdNumber, match="不合理"):
+            parse_id_number(first17 + check_char(first17))
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -45,8 +45,14 @@ def test_counts_for_a_region_and_period(cast, source, other_source):
 
 
 def test_daily_volume_for_the_chart(cast, source):
-    now = timezone.now()
-    push(source, "一", "二", at=now - dt.timedelta(days=1))
-    push(source, "三", at=now - dt.timedelta(minutes=5))
-    days = stats.daily_volume(cast.district.code, now - dt.timedelta(days=3), now)
-    assert [d["posts"] for d in days] == [2, 1]
+    # Yesterday at noon, China time: "five minutes before" stays on the same local day
+    # whenever the test runs (at 00:03 it would not).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    noon -= dt.timedelta(days=1)
+    push(source, "一", "二", at=noon - dt.timedelta(days=1))
+    push(source, "三", at=noon - dt.timedelta(minutes=5))
+    days = stats.daily_volume(cast.district.code, noon - dt.timedelta(days=3), noon)
+    assert [(d["day"], d["posts"]) for d in days] == [
+        ((noon - dt.timedelta(days=1)).date().isoformat(), 2),
+        (noon.date().isoformat(), 1),
+    ]

@@ -97,6 +97,13 @@ def days_ago(days: int) -> dt.date:
     return timezone.localdate() - dt.timedelta(days=days)
 
 
+def on_run(values: dict) -> dict:
+    """Parametrized values with their dates worked out as the test runs: pytest builds the
+    parameters when it collects the tests, and a run that crosses midnight (China time) would
+    otherwise try yesterday's "tomorrow", which is today. A date is given as a function."""
+    return {key: value() if callable(value) else value for key, value in values.items()}
+
+
 def grant(actor, household: Household, *, days: int = 5, cash: str = "500", **kwargs):
     return services.assistance_grant(
         actor=actor,
