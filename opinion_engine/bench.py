@@ -224,16 +224,12 @@ def main(argv: list[str] | None = None) -> dict:
         timings = peer_timings[name]
         peer_rate = len(texts) / sum(seconds for _, seconds, _ in timings)
         peer_cpu_rate = len(texts) / max(sum(cpu for _, _, cpu in timings), 1e-9)
-        ratios = [
-            rate * seconds / count
-            for rate, (count, seconds, _) in zip(rates, timings, strict=True)
-            if count
-        ]
-        cpu_ratios = [
-            rate * max(cpu, 1e-9) / count
-            for rate, (count, _, cpu) in zip(cpu_rates, timings, strict=True)
-            if count
-        ]
+        # Each round's engine rate over the peer's rate on its share of the posts.
+        ratios, cpu_ratios = [], []
+        for rate, cpu_rate, (count, seconds, cpu) in zip(rates, cpu_rates, timings, strict=True):
+            if count:
+                ratios.append(rate * seconds / count)
+                cpu_ratios.append(cpu_rate * max(cpu, 1e-9) / count)
         peer_labelled = [(g, p) for g, p in zip(gold, predicted[name], strict=True) if g]
         peer_f1 = macro_f1(*zip(*peer_labelled, strict=True)) if peer_labelled else None
         result["peers"][name] = {
