@@ -2,11 +2,25 @@
 
 `read_table` turns decoded lines into records ``(line, fields, problem)``: `line` is the 1-based
 line on which the row starts, `fields` maps each header column to its text, or is None when the
-row is malformed, in which case `problem` says why in Chinese. It never raises on bad rows.
+row is malformed, in which case `problem` says why in Chinese. It never raises on bad rows; a
+header it cannot parse is an IngestError, since no row can be read without one.
 """
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
+
+from opinion_engine.errors import IngestError
+
+E_BAD_HEADER = "第{line}行的表头无法读取：{problem}"
+# The messages of Python's csv module that a file can cause, as a person uploading it reads
+# them; any other keeps csv's own words.
+CSV_MESSAGES = (
+    (re.compile(r"unexpected end of data"), "引号没有闭合，文件在引号内结束"),
+    (re.compile(r"new-line character seen in unquoted field"), "未加引号的字段里有回车符"),
+    (re.compile(r"field larger than field limit \((\d+)\)"), "字段超过{0}个字符"),
+    (re.compile(r"'(.)' expected after '\"'"), "右引号后面应紧跟分隔符“{0}”"),
+)
 
 # (line number, text with its "\n", problem found while decoding it or "")
 Line = tuple[int, str, str]
@@ -27,12 +41,28 @@ def read_table(
 
     reader = csv.reader(feed(), delimiter=delimiter, strict=True)
     header: list[str] = []
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            header = [cell.strip() for cell in row]
-            break
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                header = [cell.strip() for cell in row]
+                break
+            pending.clear()  # a blank line before the header
+    except csv.Error as error:
+        line = pending[0][0] if pending else 1
+        raise IngestError(E_BAD_HEADER.format(line=line, problem=csv_problem(error))) from error
     pending.clear()
     return header, _records(reader, header, pending)
+
+
+def csv_problem(error: csv.Error) -> str:
+    """What `error` means, in Chinese: "CSV格式错误：…"."""
+    message = str(error)
+    for pattern, chinese in CSV_MESSAGES:
+        match = pattern.search(message)
+        if match:
+            message = chinese.format(*match.groups())
+            break
+    return f"CSV格式错误：{message}"
 
 
 def _records(reader: Iterator[list[str]], header: list[str], pending: list[tuple[int, str]]):
@@ -44,7 +74,7 @@ def _records(reader: Iterator[list[str]], header: list[str], pending: list[tuple
         except csv.Error as error:
             line = pending[0][0] if pending else 0
             pending.clear()
-            yield line, None, f"CSV格式错误：{error}"
+            yield line, None, csv_problem(error)
             continue
         span = list(pending)
         pending.clear()

@@ -165,7 +165,7 @@ def test_it_counts_and_skips_malformed_csv_rows_with_their_line_numbers(tmp_path
         (5, "列数不对：应有3列，实际4列"),
         (6, sources.E_NUL),
         (7, "无法按 utf-8-sig 解码的字节"),
-        (10, "CSV格式错误：',' expected after '\"'"),
+        (10, "CSV格式错误：右引号后面应紧跟分隔符“,”"),
     ]
     assert (report.read, report.skipped_malformed) == (9, 6)
     assert balanced(report)
@@ -187,7 +187,7 @@ def test_it_counts_and_skips_malformed_json_lines(tmp_path):
 
     assert [p.external_id for p in report.posts] == ["1", "5"]
     assert [line for line, _ in report.problems] == [3, 4, 5, 6]
-    assert report.problems[0][1].startswith("JSON格式错误：")
+    assert report.problems[0] == (3, "JSON格式错误：此处应有一个值（第21列）")
     assert report.problems[1:] == [
         (4, "不是JSON对象，而是list"),
         (5, sources.E_MISSING_TEXT),
@@ -202,7 +202,44 @@ def test_it_reports_an_unclosed_quote_without_crashing(tmp_path):
     report = read_posts(path, source="s")
 
     assert [p.external_id for p in report.posts] == ["1"]
-    assert report.problems == [(3, "CSV格式错误：unexpected end of data")]
+    assert report.problems == [(3, "CSV格式错误：引号没有闭合，文件在引号内结束")]
+
+
+def test_it_skips_json_lines_too_deep_or_with_too_long_a_number(tmp_path):
+    lines = [
+        '{"id": "1", "text": "ok"}',
+        '{"id": "2", "text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": ' + "9" * 5000 + ', "text": "数字太长"}',
+        '{"id": "4", "text": "ok"}',
+    ]
+    path = write(tmp_path / "posts.jsonl", "\n".join(lines) + "\n")
+
+    report = read_posts(path, source="s")
+
+    assert [p.external_id for p in report.posts] == ["1", "4"]
+    assert report.problems == [
+        (2, "JSON格式错误：嵌套过深"),
+        (3, "JSON格式错误：数字位数过多"),
+    ]
+    assert balanced(report)
+
+
+def test_it_reports_a_carriage_return_inside_a_row_in_chinese(tmp_path):
+    path = write(tmp_path / "posts.csv", "id,text\n1,ok\n2,断\r开\n3,好\n")
+
+    report = read_posts(path, source="s")
+
+    assert [p.external_id for p in report.posts] == ["1", "3"]
+    assert report.problems == [(3, "CSV格式错误：未加引号的字段里有回车符")]
+
+
+def test_it_refuses_a_header_it_cannot_parse_with_its_line(tmp_path):
+    path = write(tmp_path / "posts.csv", "\n\nid,te\rxt\n1,泽州\n")
+
+    with pytest.raises(
+        IngestError, match="第3行的表头无法读取：CSV格式错误：未加引号的字段里有回车符"
+    ):
+        read_posts(path, source="s")
 
 
 def test_it_skips_duplicates_inside_one_file(tmp_path):

@@ -236,6 +236,35 @@ def test_the_uploaded_file_is_analysed_and_bad_rows_reported(cast, source, tmp_p
     assert Post.objects.filter(source=source).count() == 2
 
 
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        # Before, each of these was a server error: csv raised on the header, json recursed.
+        (
+            "posts.csv",
+            b"id,te\rxt\n1,ok\n",
+            "第1行的表头无法读取：CSV格式错误：未加引号的字段里有回车符",
+        ),
+        ("posts.jsonl", b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", "嵌套过深"),
+    ],
+)
+def test_an_unreadable_upload_gets_a_chinese_message_and_writes_nothing(
+    cast, source, name, body, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(cast.hq).post(
+        reverse("opinion:source_upload", args=[source.pk]),
+        {"file": SimpleUploadedFile(name, body, content_type="text/plain")},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert any(message in t for t in texts), texts
+    assert not Post.objects.filter(source=source).exists()
+
+
 def test_an_upload_of_the_wrong_kind_writes_nothing(cast, source):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
