@@ -228,6 +228,10 @@ class PostPushApi(APIView):
             raise ingest.BatchRejected(
                 400, f"JSON 格式错误：第 {error.lineno} 行第 {error.colno} 列"
             ) from None
+        except RecursionError:
+            raise ingest.BatchRejected(400, "JSON 格式错误：嵌套过深") from None
+        except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
+            raise ingest.BatchRejected(400, "JSON 格式错误：数字位数过多") from None
         if isinstance(data, dict):
             data = data.get("posts")
         if not isinstance(data, list):

@@ -71,8 +71,15 @@ def test_the_ingest_sweeps_quiet_terminals_of_its_scope(cast, terminals):
 
 @pytest.mark.parametrize(
     "payload",
-    ['{"beats": []}', "[1, 2]", '{"heartbeats": "x"}', "not json"],
-    ids=["wrong_key", "list", "not_a_list", "not_json"],
+    [
+        '{"beats": []}',
+        "[1, 2]",
+        '{"heartbeats": "x"}',
+        "not json",
+        '{"heartbeats": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"heartbeats": [{"terminal": ' + "9" * 5000 + "}]}",
+    ],
+    ids=["wrong_key", "list", "not_a_list", "not_json", "nested_too_deep", "5000_digits"],
 )
 def test_malformed_bodies_are_a_400_with_a_chinese_message(cast, terminals, payload):
     client = client_for(cast.dept)

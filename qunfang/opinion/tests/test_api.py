@@ -68,6 +68,8 @@ def test_an_inactive_source_is_refused(source):
         ('[{"id": "1", "text": "泽州"}]'.encode("gbk"), "application/json", 400, "UTF-8"),
         (b'[{"id": "1", "text": "gbk"}]', "application/json; charset=gbk", 415, "UTF-8"),
         (b'[{"id": "1", "text": ', "application/json", 400, "JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "嵌套过深"),
+        (b'[{"id": ' + b"9" * 5000 + b', "text": "t"}]', "application/json", 400, "数字位数过多"),
         (b'{"items": []}', "application/json", 400, "posts"),
         (
             json.dumps([{"id": str(i), "text": "t"} for i in range(1001)]).encode(),

@@ -1,0 +1,19 @@
+"""The API's JSON parser: DRF's, with every body a client can send turned into a 400.
+
+DRF's JSONParser turns the ValueError of bad JSON into a ParseError, but not the RecursionError
+that Python's json raises on arrays or objects nested some thousand deep: that reached the
+client as a server error.
+"""
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+E_TOO_DEEP = "JSON 格式错误：嵌套过深"
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(E_TOO_DEEP) from None
