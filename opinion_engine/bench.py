@@ -113,6 +113,21 @@ def load_labelled(path: Path) -> tuple[list[Post], list[str]]:
     return posts, gold
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than `minimum`, else a usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -120,20 +135,20 @@ def rss_mb() -> float:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
-    parser.add_argument("--schemes", type=int, default=1000)
+    parser.add_argument("--schemes", type=at_least(0), default=1000)
     parser.add_argument("--peers", default="snownlp,jiagu")
     parser.add_argument("--region", default="1405", help="region code prefix for the gazetteer")
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N posts")
+    parser.add_argument(
+        "--limit", type=at_least(0), default=0, help="use only the first N posts (0: all)"
+    )
     # Five, not three: on a shared VM one run of ~2,000 posts (a third of a second) can lose
     # a third of its speed to a neighbour, and a median of three then moved by 30%.
-    parser.add_argument("--repeat", type=int, default=5, help="measured runs of the engine")
+    parser.add_argument("--repeat", type=at_least(1), default=5, help="measured runs of the engine")
     args = parser.parse_args(argv)
     peers = [name for name in args.peers.split(",") if name]
     unknown = [name for name in peers if name not in PEERS]
     if unknown:
         parser.error(f"unknown peer(s) {', '.join(unknown)}; known: {', '.join(PEERS)}")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
     if not args.data.is_file():
         parser.error(f"no such file: {args.data}")
 

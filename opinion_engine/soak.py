@@ -25,7 +25,7 @@ from itertools import islice
 from pathlib import Path
 
 # First of the project's imports: bench pins BLAS/OpenMP to one thread before numpy loads.
-from opinion_engine.bench import region_rows, rss_mb
+from opinion_engine.bench import at_least, region_rows, rss_mb
 from opinion_engine.types import Post
 
 START = dt.datetime(2020, 2, 1, tzinfo=dt.UTC)
@@ -65,12 +65,14 @@ def stream(texts: Sequence[str], count: int, step: float) -> Iterator[Post]:
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, type=Path)
-    parser.add_argument("--posts", type=int, default=200_000)
-    parser.add_argument("--segment", type=int, default=20_000)
+    parser.add_argument("--posts", type=at_least(1), default=200_000)
+    parser.add_argument("--segment", type=at_least(1), default=20_000)
     parser.add_argument("--step", type=float, default=5.0, help="seconds between posts")
-    parser.add_argument("--schemes", type=int, default=1000)
+    parser.add_argument("--schemes", type=at_least(0), default=1000)
     parser.add_argument("--region", default="1405")
     args = parser.parse_args(argv)
+    if not args.step >= 0:  # also refuses nan
+        parser.error(f"--step must be 0 or more seconds, not {args.step}")
 
     from opinion_engine.engine import Engine, settle
     from opinion_engine.errors import DatasetError

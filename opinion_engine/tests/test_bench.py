@@ -83,7 +83,10 @@ def test_posts_labelled_for_another_task_are_timed_without_an_f1(capsys, tmp_pat
     ("content", "args", "message"),
     [
         (LABELLED, ["--peers", "textblob"], "unknown peer(s) textblob; known: snownlp, jiagu"),
-        (LABELLED, ["--repeat", "0"], "--repeat must be at least 1"),
+        (LABELLED, ["--repeat", "0"], "--repeat: must be at least 1, not 0"),
+        (LABELLED, ["--schemes", "-1"], "--schemes: must be at least 0, not -1"),
+        (LABELLED, ["--limit", "-3"], "--limit: must be at least 0, not -3"),
+        (LABELLED, ["--schemes", "many"], "--schemes: not a whole number: 'many'"),
         ("id,label\n1,happy\n", [], "no text column"),
         ("", [], "empty file"),
         ("text,label\n,happy\n", [], "no readable posts"),

@@ -3,6 +3,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from opinion_engine.soak import START, main, stream
 
 DATA = Path(__file__).parent / "data"
@@ -49,3 +51,23 @@ def test_the_soak_prints_one_line_with_every_segment(tmp_path, capsys):
     assert [s["posts"] for s in result["segments"]] == [50, 100, 120]
     assert all(s["cpu_posts_per_s"] > 0 for s in result["segments"])
     assert result["peak_rss_mb"] >= result["rss_mb_built"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # Each of the first three crashed after building the engine (IndexError, ZeroDivision).
+        (["--posts", "0"], "--posts: must be at least 1, not 0"),
+        (["--posts", "-5"], "--posts: must be at least 1, not -5"),
+        (["--segment", "0"], "--segment: must be at least 1, not 0"),
+        (["--step", "-1"], "--step must be 0 or more seconds, not -1.0"),
+        (["--step", "nan"], "--step must be 0 or more seconds, not nan"),
+    ],
+)
+def test_arguments_that_make_no_stream_are_usage_errors(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data-dir", str(tmp_path), *args])
+
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
