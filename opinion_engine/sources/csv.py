@@ -54,15 +54,18 @@ def read_table(
     return header, _records(reader, header, pending)
 
 
-def csv_problem(error: csv.Error) -> str:
-    """What `error` means, in Chinese: "CSV格式错误：…"."""
+def csv_reason(error: csv.Error) -> str:
+    """What `error` means, in Chinese where csv's message is one a file can cause."""
     message = str(error)
     for pattern, chinese in CSV_MESSAGES:
         match = pattern.search(message)
         if match:
-            message = chinese.format(*match.groups())
-            break
-    return f"CSV格式错误：{message}"
+            return chinese.format(*match.groups())
+    return message
+
+
+def csv_problem(error: csv.Error) -> str:
+    return f"CSV格式错误：{csv_reason(error)}"
 
 
 def _records(reader: Iterator[list[str]], header: list[str], pending: list[tuple[int, str]]):

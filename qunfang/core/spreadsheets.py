@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from opinion_engine.sources.csv import csv_reason
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -125,7 +127,9 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
         for number, cells in enumerate(reader, start=1):
             yield number, list(map(strip, cells))
     except csv.Error as error:
-        raise SpreadsheetError(f"CSV 格式错误：{error}") from None
+        raise SpreadsheetError(
+            f"CSV 格式错误（第{reader.line_num}行）：{csv_reason(error)}"
+        ) from None
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -64,6 +64,11 @@ def test_a_csv_named_xlsx_is_read_by_its_content():
         ("binary", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(range(256)) * 4, "不是 Excel"),
         ("broken zip", b"PK\x03\x04broken", "已损坏"),
         ("only blank lines", b"\n\n,,\n", "表头"),
+        (
+            "field over csv's limit",
+            b"a\n" + b"x" * 140_000 + b"\n",
+            r"（第2行）：字段超过131072个字符",
+        ),
     ],
 )
 def test_it_refuses_files_it_cannot_read(_case, data, message):

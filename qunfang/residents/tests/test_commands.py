@@ -35,6 +35,19 @@ def test_a_bad_row_fails_the_command_and_writes_nothing(cast, tmp_path, capsys):
     assert Person.objects.count() == 1
 
 
+def test_a_file_without_the_template_columns_is_one_sentence_and_writes_nothing(cast, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("名字\n周一\n", encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_ledger", str(path), "--region", cast.village.code)
+
+    message = str(error.value)
+    assert message.startswith("ledger.csv：缺少必填列：户号、姓名、身份证号。")
+    assert message.endswith("不要改动表头。未写入任何数据。")  # was "表头。。未写入"
+    assert not Person.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

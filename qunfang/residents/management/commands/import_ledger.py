@@ -54,7 +54,8 @@ class Command(BaseCommand):
                 valid_only=options["valid_only"],
             )
         except SpreadsheetError as error:
-            raise CommandError(f"{path.name}：{error}。未写入任何数据。") from None
+            reason = str(error).rstrip("。")
+            raise CommandError(f"{path.name}：{reason}。未写入任何数据。") from None
         for error in result.errors:
             self.stderr.write(str(error))
         if result.written:
