@@ -1,3 +1,7 @@
+from django.test import RequestFactory
+from rest_framework.request import Request
+
+from qunfang.core.pagination import MAX_LIMIT, LimitOffsetPagination
 from qunfang.org.testing import assert_api_scoped, client_for
 
 
@@ -59,3 +63,16 @@ def test_the_openapi_schema_describes_the_endpoints(cast):
     body = response.content.decode()
     assert "/api/v1/regions/" in body
     assert "/api/v1/memberships/" in body
+
+
+def test_a_limit_beyond_the_ceiling_reads_as_the_ceiling(cast):
+    # ?limit=99999999999999999999 reached SQLite as a LIMIT it refused: a server error.
+    response = client_for(cast.town_cadre).get("/api/v1/regions/?limit=99999999999999999999")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] > 1 and len(body["results"]) == body["count"]
+
+    paginator = LimitOffsetPagination()
+    for asked, read in (("99999999999999999999", MAX_LIMIT), ("5000", MAX_LIMIT), ("7", 7)):
+        request = Request(RequestFactory().get("/", {"limit": asked}))
+        assert paginator.get_limit(request) == read
