@@ -38,3 +38,17 @@ def id_field(
         widget=widget,
         error_messages=errors,
     )
+
+
+def parse_id(text: object) -> int | None:
+    """The record id a query parameter names, or None when it can name none.
+
+    `str.isdigit()` is no guard for `int()`: it accepts "²", which int() refuses, and a string of
+    5,000 digits, beyond the 4,300 that int() converts. Either was a server error wherever a view
+    read an id from the query string that way. Only ASCII digits within ID_MIN..ID_MAX pass."""
+    if not isinstance(text, str) or not (0 < len(text) <= 19) or not text.isascii():
+        return None
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if ID_MIN <= value <= ID_MAX else None

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
-from qunfang.core.formfields import ID_MAX
+from qunfang.core.formfields import parse_id
 from qunfang.core.models import AuditEvent
 from qunfang.core.ratelimit import Limit, hit
 from qunfang.core.spreadsheets import write_csv, write_xlsx
@@ -202,10 +202,9 @@ def shift_create(request: HttpRequest) -> HttpResponse:
 
 
 def _call_filters(request: HttpRequest) -> dict:
-    line = request.GET.get("line", "")
     risk = request.GET.get("risk", "")
     return {
-        "line": int(line) if line.isdigit() and int(line) <= ID_MAX else None,
+        "line": parse_id(request.GET.get("line")),
         "risk": risk if risk in Call.Risk.values else "",
         "overdue_only": request.GET.get("show") == "overdue",
     }

@@ -208,7 +208,12 @@ class PostPushApi(APIView):
         if charset and charset not in ("utf-8", "utf8"):
             raise ingest.BatchRejected(415, f"只接受 UTF-8 编码，收到 {charset}")
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        # ASCII digits only, and the length before int(): "²" and 5,000 digits are digits too.
+        if (
+            length.isascii()
+            and length.isdigit()
+            and (len(length) > 12 or int(length) > MAX_BODY_BYTES)
+        ):
             raise ingest.BatchRejected(413, f"请求体超过 {MAX_BODY_BYTES // 1024 // 1024} MB")
         try:
             raw = request._request.body

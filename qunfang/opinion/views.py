@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opinion_engine.errors import IngestError
 from opinion_engine.sources import IngestReport, iter_posts
 from qunfang.core.audit import audit_record
+from qunfang.core.formfields import parse_id
 from qunfang.core.spreadsheets import write_xlsx
 from qunfang.opinion import ingest, selectors, services, stats
 from qunfang.opinion.forms import (
@@ -140,9 +141,10 @@ def _feed_filter(request: HttpRequest, region: Region) -> tuple[FeedForm, select
 def _cursor(raw: str) -> tuple[dt.datetime, int] | None:
     at, _sep, pk = raw.rpartition("_")
     when = parse_datetime(at) if at else None
-    if when is None or not pk.isdigit():
+    pk_value = parse_id(pk)
+    if when is None or pk_value is None:
         return None
-    return when, int(pk)
+    return when, pk_value
 
 
 @login_required
@@ -662,15 +664,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     """Escalate a post or an alert (or a matter typed in) to a supervision ticket."""
     region = _region(request, Capability.MANAGE_OPINION)
     post = alert = None
-    source_id = request.GET.get("post") or request.POST.get("post")
-    alert_id = request.GET.get("alert") or request.POST.get("alert")
-    if alert_id and str(alert_id).isdigit():
-        alert = access_object(
-            selectors.visible_alerts(request.user), request.user, pk=int(alert_id)
-        )
+    source_id = parse_id(request.GET.get("post") or request.POST.get("post"))
+    alert_id = parse_id(request.GET.get("alert") or request.POST.get("alert"))
+    if alert_id is not None:
+        alert = access_object(selectors.visible_alerts(request.user), request.user, pk=alert_id)
         post = alert.post
-    elif source_id and str(source_id).isdigit():
-        post = access_object(Post.objects.all(), request.user, pk=int(source_id))
+    elif source_id is not None:
+        post = access_object(Post.objects.all(), request.user, pk=source_id)
     departments = list(_departments(request.user))
     chosen = request.POST.get("department")
     department = next((d for d in departments if str(d.pk) == chosen), None)

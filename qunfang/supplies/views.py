@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qunfang.core import spreadsheets
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors
+from qunfang.core.formfields import parse_id
 from qunfang.core.idcard import age_on
 from qunfang.core.ledgers import ledger_import
 from qunfang.core.models import AuditEvent
@@ -496,8 +497,8 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     title = _("调拨运输（车队）")
     if request.method == "GET":
         initial = {"occurred_on": timezone.localdate()}
-        if request.GET.get("source", "").isdigit():
-            initial["from_depot"] = int(request.GET["source"])
+        if (source := parse_id(request.GET.get("source"))) is not None:
+            initial["from_depot"] = source
         form = TransferForm(options=options, initial=initial)
         formset = LineFormSet(prefix="lines", options=lines_options)
         return _document_page(request, form=form, formset=formset, title=title, kind="transfer")
@@ -582,8 +583,8 @@ def distribution_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"occurred_on": timezone.localdate()}
         for key in ("depot", "person", "household"):
-            if request.GET.get(key, "").isdigit():
-                initial[key] = int(request.GET[key])
+            if (picked := parse_id(request.GET.get(key))) is not None:
+                initial[key] = picked
         if request.GET.get("recipient_kind") in Movement.Recipient.values:
             initial["recipient_kind"] = request.GET["recipient_kind"]
         form = DistributionForm(options=options, initial=initial)

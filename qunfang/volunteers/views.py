@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
+from qunfang.core.formfields import parse_id
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
@@ -371,9 +372,9 @@ def signup_vet(request: HttpRequest, pk: int) -> HttpResponse:
 def volunteer_list(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     team = None
-    team_pk = request.GET.get("team", "")
-    if team_pk.isdigit():
-        team = access_object(Team.objects.all(), request.user, pk=int(team_pk))
+    team_pk = parse_id(request.GET.get("team"))
+    if team_pk is not None:
+        team = access_object(Team.objects.all(), request.user, pk=team_pk)
     core_only = request.GET.get("core") == "1"
     name = request.GET.get("name", "")[:30]
     volunteers = selectors.volunteer_list(

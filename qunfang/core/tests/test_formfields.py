@@ -5,10 +5,12 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
 from django import forms
 
 import qunfang
-from qunfang.core.formfields import COUNT_MAX, ID_MAX
+from qunfang.core.formfields import COUNT_MAX, ID_MAX, parse_id
+from qunfang.org.testing import client_for
 
 
 def form_classes():
@@ -47,3 +49,44 @@ def test_a_count_beyond_the_ceiling_is_a_form_error_in_chinese():
     assert not form.is_valid()
     assert "数值过大" in form.errors["reads"][0]
     assert ArticleCountsForm({"reads": str(COUNT_MAX), "reprints": "0"}).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        (str(ID_MAX), ID_MAX),
+        (str(ID_MAX + 1), None),
+        ("0", None),
+        ("-1", None),
+        ("", None),
+        (None, None),
+        ("²", None),  # isdigit() says yes, int() says no
+        ("１２", None),
+        ("9" * 5000, None),  # beyond the 4,300 digits int() converts
+        (" 7", None),
+    ],
+)
+def test_an_id_in_the_query_string_is_ascii_digits_within_the_id_range(text, expected):
+    assert parse_id(text) == expected
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "99999999999999999999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/volunteers/people/?team={}",
+        "/hotlines/calls/?line={}",
+        "/opinion/feed/?before=2020-02-01T00:00:00_{}",
+        "/opinion/tickets/new/?alert={}",
+        "/opinion/tickets/new/?post={}",
+        "/supplies/transfers/new/?source={}",
+        "/supplies/distributions/new/?depot={}",
+        "/supplies/distributions/new/?household={}",
+    ],
+)
+def test_an_id_no_record_can_have_in_the_query_string_is_not_a_server_error(cast, url, value):
+    # Each of these views read the id with isdigit() and int(): "²" and 5,000 digits were 500s.
+    response = client_for(cast.superuser).get(url.format(value))
+
+    assert response.status_code in (200, 302, 404)

@@ -12,13 +12,14 @@ from qunfang.opinion.models import Post, Source
 URL = "/api/v1/opinion/posts/"
 
 
-def send(source, body, *, content_type="application/json", token=None):
+def send(source, body, *, content_type="application/json", token=None, **extra):
     data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     return Client(HTTP_HOST="127.0.0.1").post(
         URL,
         data=data,
         content_type=content_type,
         HTTP_AUTHORIZATION=f"Token {token or source.token}",
+        **extra,
     )
 
 
@@ -59,6 +60,15 @@ def test_without_a_valid_token_nothing_is_read_or_written(source, token):
 def test_an_inactive_source_is_refused(source):
     Source.objects.filter(pk=source.pk).update(is_active=False)
     assert send(source, [{"id": "1", "text": "一"}]).status_code == 401
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "99999999999999"])
+def test_a_declared_length_beyond_the_limit_is_a_413(source, length):
+    # A 5,000-digit Content-Length was a server error: int() converts at most 4,300 digits.
+    response = send(source, [{"id": "1", "text": "泽州"}], CONTENT_LENGTH=length)
+
+    assert response.status_code == 413
+    assert not Post.objects.exists()
 
 
 @pytest.mark.parametrize(
