@@ -30,8 +30,9 @@ def test_replay_refuses_bad_arguments(source, tmp_path):
         call_command("replay_posts", str(tmp_path / "none.csv"), "--source", source.name)
     path = tmp_path / "p.csv"
     path.write_text("weibo_id,text\n1,好\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="找不到信息源"):
-        call_command("replay_posts", str(path), "--source", "没有这个源")
+    for name in ("没有这个源", "²", "9" * 5000):  # "²" and 5,000 digits had crashed int()
+        with pytest.raises(CommandError, match="找不到信息源"):
+            call_command("replay_posts", str(path), "--source", name)
     with pytest.raises(CommandError, match="rate"):
         call_command("replay_posts", str(path), "--source", source.name, "--rate", "0")
     assert not Post.objects.exists()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from opinion_engine.errors import IngestError
 from opinion_engine.sources import IngestReport, iter_posts
+from qunfang.core.formfields import parse_id
 from qunfang.opinion import ingest
 from qunfang.opinion.models import Source
 
@@ -35,9 +36,10 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"文件不存在：{path}")
         name = options["source"]
+        pk = parse_id(name)
         source = (
-            Source.objects.filter(pk=int(name)).first()
-            if name.isdigit()
+            Source.objects.filter(pk=pk).first()
+            if pk is not None
             else Source.objects.filter(name=name).first()
         )
         if source is None:
