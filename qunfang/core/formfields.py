@@ -52,3 +52,13 @@ def parse_id(text: object) -> int | None:
         return None
     value = int(text)
     return value if ID_MIN <= value <= ID_MAX else None
+
+
+def query_text(text: object, limit: int) -> str:
+    """A search box's text from the query string: printable characters only, at most `limit`.
+
+    PostgreSQL refuses NUL in any text it is given, so "?name=a%00b" straight into a filter was
+    a server error there (SQLite takes it); other control characters never help a search."""
+    if not isinstance(text, str):
+        return ""
+    return "".join(char for char in text if char.isprintable()).strip()[:limit]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
-from qunfang.core.formfields import ID_MAX
+from qunfang.core.formfields import ID_MAX, query_text
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
@@ -87,9 +87,7 @@ def _picked(form: Form, field: str, queryset):
 
 
 def _search_text(request: HttpRequest, limit: int) -> str:
-    """The search box's text without control characters (PostgreSQL refuses NUL in text)."""
-    raw = request.GET.get("q", "")
-    return "".join(char for char in raw if char.isprintable()).strip()[:limit]
+    return query_text(request.GET.get("q"), limit)
 
 
 def _page(request: HttpRequest, rows):

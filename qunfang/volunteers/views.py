@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qunfang.core.audit import audit_record
 from qunfang.core.errors import attach_errors, flash_errors
-from qunfang.core.formfields import parse_id
+from qunfang.core.formfields import parse_id, query_text
 from qunfang.core.models import AuditEvent
 from qunfang.core.public import public
 from qunfang.core.ratelimit import Limit, hit
@@ -376,7 +376,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     if team_pk is not None:
         team = access_object(Team.objects.all(), request.user, pk=team_pk)
     core_only = request.GET.get("core") == "1"
-    name = request.GET.get("name", "")[:30]
+    name = query_text(request.GET.get("name"), 30)
     volunteers = selectors.volunteer_list(
         request.user, region=region, team=team, core_only=core_only, name=name
     )
