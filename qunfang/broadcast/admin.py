@@ -4,6 +4,7 @@ and the terminal's status consistent), so the admin shows them read-only."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from qunfang.broadcast.models import Fault, Programme, Terminal, WorkOrder
@@ -52,7 +53,12 @@ class ProgrammeAdminForm(forms.ModelForm):
         value = self.cleaned_data.get("schedule") or []
         if not isinstance(value, list):
             value = [value]
-        return schedule_parse(str(item) for item in value)
+        try:
+            return schedule_parse(str(item) for item in value)
+        except ValidationError as error:
+            # The service names its field; a field's own clean must raise plain messages, or
+            # Django raises TypeError (a server error) instead of showing them.
+            raise ValidationError(error.messages) from None
 
 
 @admin.register(Programme)

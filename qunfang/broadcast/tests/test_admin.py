@@ -1,5 +1,6 @@
 import pytest
 
+from qunfang.broadcast.models import Programme
 from qunfang.org.testing import assert_admin_scoped, client_for
 
 CHANGELISTS = {
@@ -40,3 +41,22 @@ def test_faults_and_orders_are_read_only_in_the_admin(cast, orders):
 
 def test_the_auditor_does_not_see_terminals(cast, orders):
     assert client_for(cast.auditor).get(CHANGELISTS["terminal"]).status_code == 403
+
+
+def test_a_bad_schedule_in_the_admin_is_shown_on_the_form(cast):
+    # The service's ValidationError named its field; raised from the field's clean that was a
+    # TypeError inside Django, a server error.
+    response = client_for(cast.superuser).post(
+        "/admin/broadcast/programme/add/",
+        {
+            "region": cast.town.pk,
+            "title": "防疫广播",
+            "content": "勤洗手",
+            "schedule": '["-1"]',
+            "start_date": "2026-11-30",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "格式不对" in response.content.decode()
+    assert not Programme.objects.exists()
