@@ -4,9 +4,11 @@ enforce the workflow and audit each step); schemes and debunks editable with the
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from qunfang.opinion import services
 from qunfang.opinion.models import Debunk, OpinionAlert, Post, Scheme, Source, Ticket
+from qunfang.opinion.services import phrasings
 from qunfang.org.admin import ScopedModelAdmin
 from qunfang.org.roles import Capability
 
@@ -77,18 +79,41 @@ class SchemeAdmin(ScopedModelAdmin):
     list_display = ["name", "region", "category", "is_active", "updated_at"]
 
 
+class DebunkAdminForm(forms.ModelForm):
+    """Other phrasings one per line, as on the debunk page. The model field is JSON, and the
+    admin's raw JSON box had taken a number or an object (which stopped the engine from loading
+    the library) and, on PostgreSQL, "\\u0000" (a server error)."""
+
+    url = forms.URLField(label=_("链接"), max_length=500, required=False, assume_scheme="https")
+    variants = forms.CharField(
+        label=_("其他说法（每行一条）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = Debunk
+        fields = [
+            "region",
+            "claim",
+            "rebuttal",
+            "source",
+            "authority",
+            "published_on",
+            "url",
+            "variants",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["variants"] = "\n".join(phrasings(self.instance.variants))
+
+    def clean_variants(self) -> list[str]:
+        return phrasings(self.cleaned_data["variants"].splitlines())
+
+
 @admin.register(Debunk)
 class DebunkAdmin(ScopedModelAdmin):
     view_capability = Capability.VIEW_OPINION
     edit_capability = Capability.MANAGE_OPINION
+    form = DebunkAdminForm
     list_display = ["claim", "authority", "published_on", "region"]
-    fields = [
-        "region",
-        "claim",
-        "rebuttal",
-        "source",
-        "authority",
-        "published_on",
-        "url",
-        "variants",
-    ]

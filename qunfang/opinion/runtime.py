@@ -22,6 +22,7 @@ from opinion_engine.types import Debunk as EngineDebunk
 from opinion_engine.types import Post as EnginePost
 from opinion_engine.types import Scheme as EngineScheme
 from qunfang.opinion.models import Debunk, Scheme
+from qunfang.opinion.services import phrasings
 from qunfang.org.models import Region
 
 
@@ -80,8 +81,8 @@ def engine_debunks() -> tuple[list[EngineDebunk], dict[str, list[str]]]:
                 url=row["url"],
             )
         )
-        if row["variants"]:
-            variants[row["key"]] = list(row["variants"])
+        if phrasings(row["variants"]):
+            variants[row["key"]] = phrasings(row["variants"])
     return debunks, variants
 
 

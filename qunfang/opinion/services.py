@@ -342,7 +342,7 @@ def debunk_save(
     debunk.region, debunk.claim, debunk.rebuttal = region, claim.strip(), rebuttal.strip()
     debunk.source, debunk.authority, debunk.published_on = source, authority, published_on
     debunk.url = url
-    debunk.variants = [v.strip() for v in (variants or []) if v.strip()]
+    debunk.variants = phrasings(variants)
     with transaction.atomic():
         debunk.save()
         audit_record(
@@ -353,6 +353,16 @@ def debunk_save(
             request=request,
         )
     return debunk
+
+
+def phrasings(values: object) -> list[str]:
+    """A debunk's other phrasings as stored: the non-empty strings of a list, stripped.
+
+    Anything else (a number, an object, a list of numbers, as a JSON box could hold) reads as
+    no phrasings, so one bad row cannot stop the engine from loading the rumour library."""
+    if not isinstance(values, list | tuple):
+        return []
+    return [value.strip() for value in values if isinstance(value, str) and value.strip()]
 
 
 DEBUNK_SERIES = "辟谣公告"

@@ -150,6 +150,30 @@ def test_a_debunk_joins_the_library_and_the_engine_links_posts_to_it(cast, sourc
     assert post.debunk == debunk
 
 
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        (["自来水有毒", "  ", "水不能喝 "], ["自来水有毒", "水不能喝"]),
+        (5, []),
+        ({"x": 1}, []),
+        ("自来水", []),
+        ([1, ["嵌套"], "能读的"], ["能读的"]),
+    ],
+)
+def test_a_debunks_phrasings_are_its_strings_whatever_the_row_holds(stored, read):
+    assert services.phrasings(stored) == read
+
+
+def test_a_debunk_row_with_unreadable_phrasings_does_not_stop_the_engine(cast, source):
+    # A number typed into the admin's JSON box had made list() fail where the engine loads
+    # the library: every post pushed afterwards was a server error.
+    Debunk.objects.create(region=cast.district, claim="泽州县自来水被病毒污染不能喝", variants=5)
+
+    post = Post.objects.get(pk=push(source, "紧急：泽州县自来水被病毒污染了，不能喝！").post_ids[0])
+
+    assert post.debunk is not None
+
+
 def test_a_debunk_is_published_once_as_a_numbered_announcement(cast):
     from qunfang.publicity.models import Announcement
 

@@ -277,6 +277,33 @@ def test_an_upload_of_the_wrong_kind_writes_nothing(cast, source):
     assert not Post.objects.exists()
 
 
+def test_the_admin_edits_a_debunks_phrasings_one_per_line(cast):
+    client = client_for(cast.superuser)
+    form = {
+        "region": cast.district.pk,
+        "claim": "泽州县自来水被病毒污染不能喝",
+        "rebuttal": "检测合格",
+        "source": "",
+        "authority": "泽州县水务局",
+        "published_on": "2026-11-30",
+        "url": "",
+    }
+
+    response = client.post(
+        "/admin/opinion/debunk/add/", {**form, "variants": "自来水有毒\n\n 水不能喝 "}
+    )
+    assert response.status_code == 302
+    debunk = Debunk.objects.get()
+    assert debunk.variants == ["自来水有毒", "水不能喝"]
+    page = client.get(f"/admin/opinion/debunk/{debunk.pk}/change/").content.decode()
+    assert "自来水有毒\n水不能喝</textarea>" in page
+
+    # A NUL is a form error; on PostgreSQL the JSON box had passed it on (a server error).
+    response = client.post("/admin/opinion/debunk/add/", {**form, "variants": "a\x00b"})
+    assert response.status_code == 200
+    assert Debunk.objects.count() == 1
+
+
 def test_the_admin_is_scoped(cast, world):
     assert_admin_scoped(
         cast.hq,
