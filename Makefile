@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo serve test bench bench-opinion lint format messages browser clean
+.PHONY: setup demo serve test bench bench-opinion fuzz lint format messages browser clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "群防需要 Python 3.11 / Qunfang needs Python 3.11")'
@@ -46,6 +46,13 @@ bench-opinion: $(STAMP)  ## the opinion engine's figures on ../shared/data (skip
 	$(PY) -m opinion_engine.evaluate --task rumour --data $(DATA)/checked-covid-fake-news/benchmark_test.csv && \
 	$(PY) -m opinion_engine.bench --data $(DATA)/smp2020-ewect-virus/virus_eval_labeled.csv --schemes 1000 --peers snownlp,jiagu && \
 	$(PY) -m opinion_engine.soak --data-dir $(DATA) --posts 300000 --segment 30000
+
+FUZZ_USERS ?= sysadmin nc_zhen nc_nancun
+fuzz: $(STAMP)  ## hostile input on every page and form of a throw-away demo city (var/fuzz/)
+	rm -rf var/fuzz && mkdir -p var/fuzz
+	QUNFANG_VAR_DIR=$(CURDIR)/var/fuzz $(PY) manage.py migrate --no-input -v 0
+	QUNFANG_VAR_DIR=$(CURDIR)/var/fuzz $(PY) manage.py seed_demo --persons 300 --posts 500 >/dev/null
+	QUNFANG_VAR_DIR=$(CURDIR)/var/fuzz $(PY) scripts/fuzz_pages.py $(FUZZ_USERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
