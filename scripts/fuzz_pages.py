@@ -4,7 +4,8 @@
 
 (`make fuzz` builds a throw-away demo city under var/fuzz/ and runs it for three roles.)
 
-Signed in as each user (demo usernames), it crawls from "/" through the links of every HTML page
+Signed in as each user (demo usernames; "-" for nobody, who starts from the public pages), it
+crawls from "/" through the links of every HTML page
 (at most two pages per URL shape, `--max-pages` in all), and on each page:
 - opens the page again with hostile query strings (a word, a negative number, 20 digits, NUL,
   an impossible date) for the parameters the list pages read;
@@ -66,6 +67,7 @@ HOSTILE = [
     "' OR 1=1 --",
 ]
 CHOICES = ["999999999", "abc", "", "-1"]
+ANONYMOUS = "-"  # as a username: nobody signed in, starting from the public pages
 QUERY_KEYS = ("page", "q", "name", "date", "status", "region", "day", "month", "from", "to")
 QUERY_VALUES = ("abc", "-1", "99999999999999999999", "\x00", "²", "2026-13-45")
 ROUTE_QUERIES = ["", "limit=99999999999999999999", "offset=-1", "page=abc", "q=%00", "format=x"]
@@ -207,7 +209,7 @@ class Fuzzer:
         seen: set[str] = set()
         shapes: dict[str, int] = defaultdict(int)
         forms_done: set[tuple] = set()
-        queue = deque(["/"])
+        queue = deque(_public_pages() if username == ANONYMOUS else ["/"])
         pages = 0
         while queue and pages < max_pages:
             path = queue.popleft()
@@ -282,11 +284,35 @@ def _short(data) -> dict:
 
 def _client(username: str) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=username))
+    if username != ANONYMOUS:
+        client.force_login(get_user_model().objects.get(username=username))
     return client
 
 
-def _routes() -> list[str]:
+def _public_pages() -> list[str]:
+    """Where an anonymous visitor starts: the public pages, which link nowhere inside."""
+    from qunfang.core.public import is_public
+
+    tokens = [
+        value
+        for model in apps.get_models()
+        if model.__module__.startswith("qunfang.")
+        and any(field.name == "token" for field in model._meta.fields)
+        for value in model.objects.values_list("token", flat=True)[:1]
+    ]
+    found = []
+    for route, view in _routes(with_views=True):
+        if is_public(view):
+            path = re.sub(
+                r"<(?:\w+:)?(\w+)>",
+                lambda m: tokens[0] if m.group(1) == "token" and tokens else "1",
+                route,
+            )
+            found.append("/" + re.sub(r"[\^\$]", "", path).lstrip("/"))
+    return found
+
+
+def _routes(*, with_views: bool = False) -> list:
     found = []
 
     def walk(patterns, prefix: str) -> None:
@@ -294,7 +320,8 @@ def _routes() -> list[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
-                found.append(prefix + str(pattern.pattern))
+                route = prefix + str(pattern.pattern)
+                found.append((route, pattern.callback) if with_views else route)
 
     walk(get_resolver().url_patterns, "")
     return found
@@ -302,7 +329,9 @@ def _routes() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("users", nargs="+", help="usernames to sign in as (demo accounts)")
+    parser.add_argument(
+        "users", nargs="+", help=f"usernames to sign in as (demo accounts); {ANONYMOUS}: nobody"
+    )
     parser.add_argument("--max-pages", type=int, default=600, help="pages crawled per user")
     args = parser.parse_args(argv)
     setup_test_environment()
