@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from opinion_engine.sources.csv import csv_reason
+from qunfang.core.formfields import COUNT_MAX
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -347,8 +348,12 @@ def parse_decimal(text: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal
     return value
 
 
-def parse_int(text: str, *, minimum: int = 0) -> int:
+def parse_int(text: str, *, minimum: int = 0, maximum: int = COUNT_MAX) -> int:
     value = parse_decimal(text, minimum=Decimal(minimum))
+    # Before int(): a cell reading 1e500000 is a Decimal at once, but int() of it would write
+    # out half a million digits, and 1e50000000 held the import for minutes.
+    if value > maximum:
+        raise ValueError(f"数值过大，不能超过 {maximum}")
     if value != value.to_integral_value():
         raise ValueError(f"应为整数，实际为“{text}”")
     return int(value)

@@ -12,6 +12,7 @@ from qunfang.core.spreadsheets import (
     SpreadsheetError,
     neutralise,
     parse_date,
+    parse_int,
     parse_table,
     read_table,
     write_csv,
@@ -176,3 +177,27 @@ def test_a_remembered_parse_never_shares_a_mutable_value_between_rows():
 def test_cells_are_stripped_and_rows_of_blank_cells_skipped():
     table = read_table("姓名,日期\n  张三 , 2020-02-03 \n , \n".encode())
     assert table.rows == [(2, ["张三", "2020-02-03"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("35", 35), ("1,200", 1200), ("2147483647", 2_147_483_647), ("3.0", 3)],
+)
+def test_a_whole_number_cell_reads_as_people_write_it(text, expected):
+    assert parse_int(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2147483648", "数值过大，不能超过 2147483647"),
+        # int() of this would write out fifty million digits: the import hung for minutes.
+        ("1e50000000", "数值过大"),
+        ("2.5", "应为整数"),
+        ("-1", "不能小于 0"),
+        ("很多", "应为数字"),
+    ],
+)
+def test_a_whole_number_cell_out_of_range_is_a_row_error_at_once(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_int(text)
