@@ -388,6 +388,18 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+# The control characters an xlsx cell cannot hold (openpyxl raises IllegalCharacterError on
+# them). Text pasted from Word carries \x0b for a line break; a form takes it as typed.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell(value: Any) -> Any:
+    value = neutralise(value)
+    if isinstance(value, str) and XLSX_ILLEGAL.search(value):
+        return XLSX_ILLEGAL.sub(" ", value)
+    return value
+
+
 def write_xlsx(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
@@ -409,13 +421,13 @@ def write_xlsx(
     workbook = openpyxl.Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([neutralise(h) for h in headers])
+    sheet.append([_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDECEA")
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append([neutralise(value) for value in row])
+        sheet.append([_cell(value) for value in row])
     for index in text_columns:
         letter = get_column_letter(index + 1)
         for cell in sheet[letter]:
@@ -429,6 +441,7 @@ def write_xlsx(
         validation.add(f"{letter}2:{letter}5000")
         sheet.add_data_validation(validation)
     if watermark:
+        watermark = _cell(watermark)
         sheet.oddHeader.center.text = watermark
         sheet.oddFooter.center.text = watermark
         sheet.append([])
@@ -437,7 +450,7 @@ def write_xlsx(
         guide = workbook.create_sheet("填写说明")
         guide.append(["列", "说明"])
         for header, text in notes:
-            guide.append([header, text])
+            guide.append([_cell(header), _cell(text)])
         guide.column_dimensions["A"].width = 16
         guide.column_dimensions["B"].width = 80
     buffer = io.BytesIO()

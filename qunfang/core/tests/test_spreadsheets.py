@@ -139,6 +139,17 @@ def test_xlsx_and_csv_exports_keep_formulas_inert():
     assert list(csv.reader(io.StringIO(text)))[1][0].startswith("'=")
 
 
+def test_an_xlsx_export_writes_a_control_character_as_a_space():
+    # openpyxl refuses \x00-\x08, \x0b, \x0c and \x0e-\x1f in a cell (IllegalCharacterError).
+    data = write_xlsx(["a\x01", "b"], [["第一行\x0b第二行", 5]], title="t", watermark="导出\x02人")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [list(row) for row in sheet.iter_rows(values_only=True)][:2] == [
+        ["a ", "b"],
+        ["第一行 第二行", 5],
+    ]
+    assert sheet["A4"].value == "导出 人"
+
+
 def test_a_template_has_the_headers_and_instructions_and_no_data():
     book = openpyxl.load_workbook(io.BytesIO(write_template(SPEC)))
     assert [c.value for c in book.worksheets[0][1]] == ["*姓名", "日期"]

@@ -2,13 +2,14 @@ import csv
 import datetime as dt
 import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from qunfang.core.models import AuditEvent
 from qunfang.hotlines import selectors
-from qunfang.hotlines.models import Call, Escalation, Shift
+from qunfang.hotlines.models import Call, Escalation, Line, Shift
 from qunfang.org.models import Region
 from qunfang.org.testing import (
     assert_queryset_scoped,
@@ -308,3 +309,15 @@ def test_exports_are_limited_to_thirty_an_hour(cast, calls):
     refused = client.get(url)
     assert refused.status_code == 429
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == EXPORT_LIMIT.count
+
+
+def test_an_export_takes_text_with_the_control_characters_word_pastes(cast, calls, lines):
+    # A line break pasted from Word is \x0b; openpyxl refuses it in a cell, and the xlsx export
+    # of every call on that line was a server error.
+    Line.objects.filter(pk=lines.psych.pk).update(name="12355\x0b青少年\x01服务台")
+
+    response = client_for(cast.hq).get(reverse("hotlines:call_export", args=["xlsx"]))
+
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert "12355 青少年 服务台" in [row[1] for row in sheet.iter_rows(values_only=True)]
