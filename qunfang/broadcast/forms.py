@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qunfang.broadcast.models import Fault, WorkOrder
+from qunfang.core.formfields import DateField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = {"invalid": _("请填写有效日期，如 2020-02-03。"), "required": _("必填。")}
@@ -11,8 +12,8 @@ REQUIRED = {"required": _("必填。")}
 
 
 class WindowForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
 
 
 class ReportForm(forms.Form):
@@ -38,7 +39,7 @@ class TerminalForm(forms.Form):
     location = forms.CharField(label=_("安装位置"), max_length=200, error_messages=REQUIRED)
     model = forms.CharField(label=_("型号"), max_length=100, required=False)
     monitored = forms.BooleanField(label=_("在线监测（有心跳）"), required=False, initial=True)
-    installed_on = forms.DateField(
+    installed_on = DateField(
         label=_("安装日期"), required=False, widget=DATE_INPUT, error_messages=INVALID_DATE
     )
 
@@ -58,10 +59,8 @@ class ProgrammeForm(forms.Form):
         error_messages={"required": _("请至少安排一个每日播出时间。")},
         help_text=_("用逗号或空格分隔，如：07:00, 12:00, 18:30"),
     )
-    start_date = forms.DateField(
-        label=_("开始日期"), widget=DATE_INPUT, error_messages=INVALID_DATE
-    )
-    end_date = forms.DateField(
+    start_date = DateField(label=_("开始日期"), widget=DATE_INPUT, error_messages=INVALID_DATE)
+    end_date = DateField(
         label=_("结束日期"), required=False, widget=DATE_INPUT, error_messages=INVALID_DATE
     )
 

@@ -4,7 +4,10 @@ A number too large (or too negative) for the database is a form error the user c
 a database error (a 500): SQLite cannot bind an integer beyond 64 bits, and PostgreSQL refuses a
 count beyond its 32-bit `integer` column. `core/tests/test_formfields.py` walks every form."""
 
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # PostgreSQL `integer`: the narrowest column a count or number typed into a form is stored in.
@@ -15,8 +18,42 @@ COUNT_MIN, COUNT_MAX = -2_147_483_648, 2_147_483_647
 # ID_MIN..ID_MAX names nothing.
 ID_MIN, ID_MAX = 1, 9_223_372_036_854_775_807
 
+# Dates a form accepts. 0001-01-01 and 9999-12-31 parse, but the day before the one and the
+# day after the other do not exist: a report period or feed filter at either end was an
+# OverflowError (a 500) in seven views. Nobody in the ledgers was born before 1900.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+DATE_OUT_OF_RANGE = _("日期应在 %(min)s 至 %(max)s 之间。")
+
 TOO_LARGE = {"max_value": _("数值过大，不能超过%(limit_value)s。")}
 TOO_SMALL = {"min_value": _("数值过小，不能小于%(limit_value)s。")}
+
+
+def _check_date(day: dt.date) -> None:
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(
+            DATE_OUT_OF_RANGE,
+            code="date_range",
+            params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
+        )
+
+
+class DateField(forms.DateField):
+    """forms.DateField, from DATE_MIN to DATE_MAX. Every form of the project uses this one
+    (core/tests/test_formfields.py walks them)."""
+
+    def validate(self, value: dt.date | None) -> None:
+        super().validate(value)
+        if value is not None:
+            _check_date(value)
+
+
+class DateTimeField(forms.DateTimeField):
+    """forms.DateTimeField, on days from DATE_MIN to DATE_MAX."""
+
+    def validate(self, value: dt.datetime | None) -> None:
+        super().validate(value)
+        if value is not None:
+            _check_date(value.date())
 
 
 def id_field(

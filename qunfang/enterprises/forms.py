@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, id_field
+from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, DateField, id_field
 from qunfang.core.idcard import parse_phone
 from qunfang.enterprises.models import Application, Enterprise, Problem
 from qunfang.enterprises.services import APPLICANT_NAME, NAME_PATTERN
@@ -17,7 +17,7 @@ WHOLE = {"invalid": _("请填写整数，不能有小数。")}
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
         widget=DATE_INPUT,

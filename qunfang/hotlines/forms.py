@@ -7,7 +7,7 @@ org.access, so a key outside the user's scope is a 404 rather than a form error.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import id_field
+from qunfang.core.formfields import DateField, DateTimeField, id_field
 from qunfang.hotlines.models import MAX_CALL_MINUTES, Call, Line
 from qunfang.relief.models import CareArrangement
 
@@ -20,7 +20,7 @@ REQUIRED = {"required": _("必填。")}
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
         widget=DATE_INPUT,
@@ -29,7 +29,7 @@ def _date(label, *, required: bool = True) -> forms.DateField:
 
 
 def _datetime(label) -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return DateTimeField(
         label=label,
         widget=DATETIME_INPUT,
         input_formats=DATETIME_FORMATS,

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import id_field
+from qunfang.core.formfields import DateField, DateTimeField, id_field
 from qunfang.opinion.models import RiskCategory, RiskLevel, Sentiment, Source
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -18,8 +18,8 @@ class FeedForm(forms.Form):
 
     region = forms.ChoiceField(label=_("区域"), required=False)
     source = forms.TypedChoiceField(label=_("信息源"), required=False, coerce=int, empty_value=None)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
-    until = forms.DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
+    since = DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
+    until = DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
     sentiment = forms.ChoiceField(
         label=_("情感"), required=False, choices=[("", _("全部")), *Sentiment.choices]
     )
@@ -115,7 +115,7 @@ class TicketForm(forms.Form):
     )
     department = forms.TypedChoiceField(label=_("承办部门"), coerce=int)
     owner = forms.TypedChoiceField(label=_("承办人"), coerce=int)
-    deadline = forms.DateTimeField(
+    deadline = DateTimeField(
         label=_("办理时限"),
         widget=DATETIME_INPUT,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -149,7 +149,7 @@ class DebunkForm(forms.Form):
     )
     authority = forms.CharField(label=_("发布机构"), max_length=100, required=False)
     source = forms.CharField(label=_("辟谣来源"), max_length=200, required=False)
-    published_on = forms.DateField(
+    published_on = DateField(
         label=_("辟谣日期"),
         required=False,
         widget=DATE_INPUT,

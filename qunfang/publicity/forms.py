@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, COUNT_MIN, TOO_LARGE, TOO_SMALL
+from qunfang.core.formfields import COUNT_MAX, COUNT_MIN, TOO_LARGE, TOO_SMALL, DateField
 from qunfang.publicity.models import Channel, MaterialKind, PressLevel
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -13,7 +13,7 @@ REQUIRED = {"required": _("必填。")}
 
 
 def _date(label) -> forms.DateField:
-    return forms.DateField(label=label, widget=DATE_INPUT, error_messages=INVALID_DATE)
+    return DateField(label=label, widget=DATE_INPUT, error_messages=INVALID_DATE)
 
 
 def _count(label, *, required: bool = False) -> forms.IntegerField:
@@ -29,8 +29,8 @@ def _count(label, *, required: bool = False) -> forms.IntegerField:
 
 
 class WindowForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("起始日期"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("截止日期"), required=False, widget=DATE_INPUT)
 
 
 class AnnouncementForm(forms.Form):

@@ -12,6 +12,7 @@ from qunfang.core.formfields import (
     COUNT_MIN,
     TOO_LARGE,
     TOO_SMALL,
+    DateField,
     id_field,
 )
 from qunfang.relief.models import AssistanceCase, CareArrangement, FamilyEvent
@@ -23,7 +24,7 @@ REQUIRED = {"required": _("必填。")}
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
         widget=DATE_INPUT,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qunfang.core.formfields import DateField
 from qunfang.residents.models import Alert, HealthCheck, Tag
 from qunfang.residents.rules import TEMPERATURE_RANGE
 
@@ -74,8 +75,8 @@ class AuditForm(forms.Form):
 class PeriodForm(forms.Form):
     """A reporting period; by default the last seven days up to today."""
 
-    start = forms.DateField(label=_("开始日期"), required=False)
-    end = forms.DateField(label=_("结束日期"), required=False)
+    start = DateField(label=_("开始日期"), required=False)
+    end = DateField(label=_("结束日期"), required=False)
 
     def period(self) -> tuple[dt.date, dt.date]:
         today = timezone.localdate()

@@ -11,7 +11,7 @@ with the item's name.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import id_field
+from qunfang.core.formfields import DateField, DateTimeField, id_field
 from qunfang.supplies.models import Movement
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -27,7 +27,7 @@ QUANTITY_ERRORS = {
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
         widget=DATE_INPUT,
@@ -143,7 +143,7 @@ class TransferForm(PickerForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     occurred_on = _date(_("起运日期"))
-    departed_at = forms.DateTimeField(
+    departed_at = DateTimeField(
         label=_("出发时间"),
         required=False,
         widget=DATETIME_INPUT,
@@ -167,7 +167,7 @@ class TransferForm(PickerForm):
 
 
 class ReceiveForm(forms.Form):
-    arrived_at = forms.DateTimeField(
+    arrived_at = DateTimeField(
         label=_("到达时间"),
         required=False,
         widget=DATETIME_INPUT,

@@ -7,7 +7,7 @@ org.access.access_object, so a key outside the user's scope is a 404 rather than
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, id_field
+from qunfang.core.formfields import COUNT_MAX, TOO_LARGE, DateField, DateTimeField, id_field
 from qunfang.volunteers.models import Category, Equipment, HelpNeed, Skill, Slot, Team, Weekday
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -20,13 +20,13 @@ PICK = {"required": _("请选择。"), "invalid": _("请选择。")}
 
 
 def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label, required=required, widget=DATE_INPUT, error_messages=INVALID_DATE | REQUIRED
     )
 
 
 def _datetime(label) -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return DateTimeField(
         label=label, widget=DATETIME_INPUT, error_messages=INVALID_DATETIME | REQUIRED
     )
 

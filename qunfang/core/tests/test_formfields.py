@@ -9,7 +9,14 @@ import pytest
 from django import forms
 
 import qunfang
-from qunfang.core.formfields import COUNT_MAX, ID_MAX, parse_id, query_text
+from qunfang.core.formfields import (
+    COUNT_MAX,
+    ID_MAX,
+    DateField,
+    DateTimeField,
+    parse_id,
+    query_text,
+)
 from qunfang.org.testing import client_for
 
 
@@ -40,6 +47,52 @@ def test_every_integer_field_of_every_form_has_a_ceiling_the_database_can_hold()
                     unbounded.append(where + " (no floor)")
     assert checked > 20  # the walk found the forms
     assert unbounded == []
+
+
+def test_every_date_field_of_every_form_keeps_to_the_date_range():
+    checked, unbounded = 0, []
+    for cls in form_classes():
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                checked += 1
+                if not isinstance(field, DateField | DateTimeField):
+                    unbounded.append(f"{cls.__module__}.{cls.__name__}.{name}")
+    assert checked > 20  # the walk found the forms
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("field", [DateField(), DateTimeField()])
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [("2026-11-30", True), ("1900-01-01", True), ("0001-01-01", False), ("9999-12-31", False)],
+)
+def test_a_date_beyond_the_range_is_a_form_error_in_chinese(field, text, valid):
+    class Period(forms.Form):
+        day = field
+
+    form = Period({"day": text})
+    assert form.is_valid() == valid
+    if not valid:
+        assert form.errors["day"] == ["日期应在 1900-01-01 至 2100-12-31 之间。"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/residents/?end=0001-01-01",
+        "/opinion/feed/?since=0001-01-01",
+        "/opinion/feed/?until=9999-12-31",
+        "/opinion/feed/export.xlsx?since=0001-01-01",
+        "/hotlines/?start=0001-01-01",
+        "/hotlines/?end=9999-12-31",
+        "/broadcast/?start=0001-01-01",
+        "/broadcast/?end=0001-01-01",
+        "/broadcast/?end=9999-12-31",
+    ],
+)
+def test_a_period_at_the_ends_of_the_calendar_is_not_a_server_error(cast, url):
+    # The day before 0001-01-01 and the day after 9999-12-31 do not exist: OverflowError.
+    assert client_for(cast.superuser).get(url).status_code in (200, 302)
 
 
 def test_a_count_beyond_the_ceiling_is_a_form_error_in_chinese():
