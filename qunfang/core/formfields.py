@@ -8,6 +8,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # PostgreSQL `integer`: the narrowest column a count or number typed into a form is stored in.
@@ -54,6 +55,22 @@ class DateTimeField(forms.DateTimeField):
         super().validate(value)
         if value is not None:
             _check_date(value.date())
+
+
+class SplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date-and-time field, on days from DATE_MIN to DATE_MAX."""
+
+    def validate(self, value: dt.datetime | None) -> None:
+        super().validate(value)
+        if value is not None:
+            _check_date(value.date())
+
+
+# For a ModelAdmin: the admin builds its date fields from the model, not from our forms.
+ADMIN_DATE_OVERRIDES = {
+    models.DateField: {"form_class": DateField},
+    models.DateTimeField: {"form_class": SplitDateTimeField},
+}
 
 
 def id_field(

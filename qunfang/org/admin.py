@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from qunfang.core.audit import audit_record
+from qunfang.core.formfields import ADMIN_DATE_OVERRIDES
 from qunfang.core.models import AuditEvent
 from qunfang.org.access import (
     has_capability_anywhere,
@@ -27,6 +28,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     view_capability: str = Capability.VIEW_DASHBOARD
     edit_capability: str = Capability.MANAGE_MEMBERS
+    formfield_overrides = ADMIN_DATE_OVERRIDES
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return scoped(super().get_queryset(request), request.user)

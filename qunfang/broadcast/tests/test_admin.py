@@ -60,3 +60,21 @@ def test_a_bad_schedule_in_the_admin_is_shown_on_the_form(cast):
     assert response.status_code == 200
     assert "格式不对" in response.content.decode()
     assert not Programme.objects.exists()
+
+
+def test_a_programme_date_beyond_the_calendars_range_is_shown_on_the_form(cast):
+    response = client_for(cast.superuser).post(
+        "/admin/broadcast/programme/add/",
+        {
+            "region": cast.town.pk,
+            "title": "防疫广播",
+            "content": "勤洗手",
+            "schedule": '["07:30"]',
+            "start_date": "2026-11-30",
+            "end_date": "9999-12-31",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "日期应在 1900-01-01 至 2100-12-31 之间" in response.content.decode()
+    assert not Programme.objects.exists()
