@@ -2,13 +2,16 @@
 deleted here. Faults and repair orders change state on the pages (services keep their times
 and the terminal's status consistent), so the admin shows them read-only."""
 
+import re
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from qunfang.broadcast.models import Fault, Programme, Terminal, WorkOrder
-from qunfang.broadcast.services import schedule_parse
+from qunfang.broadcast.services import SCHEDULE_SEPARATORS, schedule_parse
 from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
 from qunfang.org.admin import ScopedModelAdmin
@@ -45,16 +48,28 @@ class TerminalAdmin(BroadcastAdmin):
 
 
 class ProgrammeAdminForm(forms.ModelForm):
+    """The daily play times typed as on the programme page ("07:00, 12:00, 18:30"). The model
+    field is JSON, and Django's JSON box let a 5,000-digit number through to json's int()
+    (a server error)."""
+
+    schedule = forms.CharField(
+        label=_("每日播出时间"),
+        max_length=300,
+        help_text=_("用逗号或空格分隔，如：07:00, 12:00, 18:30"),
+    )
+
     class Meta:
         model = Programme
         fields = ["region", "title", "content", "schedule", "start_date", "end_date"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["schedule"] = ", ".join(self.instance.schedule or [])
+
     def clean_schedule(self) -> list[str]:
-        value = self.cleaned_data.get("schedule") or []
-        if not isinstance(value, list):
-            value = [value]
         try:
-            return schedule_parse(str(item) for item in value)
+            return schedule_parse(re.split(SCHEDULE_SEPARATORS, self.cleaned_data["schedule"]))
         except ValidationError as error:
             # The service names its field; a field's own clean must raise plain messages, or
             # Django raises TypeError (a server error) instead of showing them.

@@ -197,6 +197,10 @@ def terminal_set_in_service(*, actor, terminal: Terminal, in_service: bool) -> T
 # --- programmes -----------------------------------------------------------------------------
 
 
+# What may separate the play times typed in one box: commas, 、, semicolons, spaces.
+SCHEDULE_SEPARATORS = r"[,，、;；\s]+"
+
+
 def schedule_parse(values: Iterable[str]) -> list[str]:
     """Daily play times as sorted "HH:MM" strings; ValidationError for a bad or repeated one."""
     seen: list[str] = []

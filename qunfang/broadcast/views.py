@@ -380,7 +380,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
                 region=region,
                 title=data["title"],
                 content=data["content"],
-                schedule=re.split(r"[,，、;；\s]+", data["schedule"]),
+                schedule=re.split(services.SCHEDULE_SEPARATORS, data["schedule"]),
                 start_date=data["start_date"],
                 end_date=data["end_date"],
             )

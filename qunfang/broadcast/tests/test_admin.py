@@ -52,7 +52,7 @@ def test_a_bad_schedule_in_the_admin_is_shown_on_the_form(cast):
             "region": cast.town.pk,
             "title": "防疫广播",
             "content": "勤洗手",
-            "schedule": '["-1"]',
+            "schedule": "07:30, -1",
             "start_date": "2026-11-30",
         },
     )
@@ -69,7 +69,7 @@ def test_a_programme_date_beyond_the_calendars_range_is_shown_on_the_form(cast):
             "region": cast.town.pk,
             "title": "防疫广播",
             "content": "勤洗手",
-            "schedule": '["07:30"]',
+            "schedule": "07:30",
             "start_date": "2026-11-30",
             "end_date": "9999-12-31",
         },
@@ -78,3 +78,24 @@ def test_a_programme_date_beyond_the_calendars_range_is_shown_on_the_form(cast):
     assert response.status_code == 200
     assert "日期应在 1900-01-01 至 2100-12-31 之间" in response.content.decode()
     assert not Programme.objects.exists()
+
+
+def test_the_admin_takes_play_times_as_the_programme_page_does(cast):
+    client = client_for(cast.superuser)
+    form = {
+        "region": cast.town.pk,
+        "title": "防疫广播",
+        "content": "勤洗手",
+        "start_date": "2026-11-30",
+        "end_date": "",
+    }
+    # A 5,000-digit number in Django's JSON box reached json's int(): a server error.
+    response = client.post("/admin/broadcast/programme/add/", {**form, "schedule": "9" * 5000})
+    assert response.status_code == 200 and not Programme.objects.exists()
+
+    response = client.post("/admin/broadcast/programme/add/", {**form, "schedule": "18:30，7:00"})
+    assert response.status_code == 302
+    programme = Programme.objects.get()
+    assert programme.schedule == ["07:00", "18:30"]
+    page = client.get(f"/admin/broadcast/programme/{programme.pk}/change/").content.decode()
+    assert 'value="07:00, 18:30"' in page
