@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
 
 
@@ -45,11 +45,11 @@ class ChineseFirstLocaleMiddleware:
 
 
 class NoNulInQueryMiddleware:
-    """A query string holding NUL (%00) is answered 400, before any view reads it.
+    """NUL (%00) is taken out of the query string's keys and values before any view reads them.
 
     PostgreSQL refuses NUL in any text, so a filter built from such a parameter was a server
-    error there, in our views and in Django's admin alike (`?status=%00` on a changelist);
-    no link of ours ever carries one."""
+    error there, in our views and in Django's admin alike (`?status=%00` on a changelist); no
+    link of ours carries one, and a search typed with one finds what it finds without it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -59,7 +59,10 @@ class NoNulInQueryMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            from django.utils.translation import gettext
-
-            return HttpResponseBadRequest(gettext("请求参数含有非法字符（NUL）。"))
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+            request.META["QUERY_STRING"] = cleaned.urlencode()
         return self.get_response(request)
