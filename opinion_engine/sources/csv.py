@@ -7,20 +7,12 @@ header it cannot parse is an IngestError, since no row can be read without one.
 """
 
 import csv
-import re
 from collections.abc import Iterable, Iterator
 
 from opinion_engine.errors import IngestError
+from opinion_engine.sources.messages import CSV_MESSAGES, in_chinese
 
 E_BAD_HEADER = "第{line}行的表头无法读取：{problem}"
-# The messages of Python's csv module that a file can cause, as a person uploading it reads
-# them; any other keeps csv's own words.
-CSV_MESSAGES = (
-    (re.compile(r"unexpected end of data"), "引号没有闭合，文件在引号内结束"),
-    (re.compile(r"new-line character seen in unquoted field"), "未加引号的字段里有回车符"),
-    (re.compile(r"field larger than field limit \((\d+)\)"), "字段超过{0}个字符"),
-    (re.compile(r"'(.)' expected after '\"'"), "右引号后面应紧跟分隔符“{0}”"),
-)
 
 # (line number, text with its "\n", problem found while decoding it or "")
 Line = tuple[int, str, str]
@@ -56,12 +48,7 @@ def read_table(
 
 def csv_reason(error: csv.Error) -> str:
     """What `error` means, in Chinese where csv's message is one a file can cause."""
-    message = str(error)
-    for pattern, chinese in CSV_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return chinese.format(*match.groups())
-    return message
+    return in_chinese(str(error), CSV_MESSAGES)
 
 
 def csv_problem(error: csv.Error) -> str:

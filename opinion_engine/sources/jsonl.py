@@ -6,22 +6,12 @@ for a line that is not valid JSON or not an object. It never raises on bad lines
 """
 
 import json
-import re
 from collections.abc import Iterable, Iterator
+
+from opinion_engine.sources.messages import JSON_MESSAGES, in_chinese
 
 E_TOO_DEEP = "JSON格式错误：嵌套过深"
 E_TOO_LONG_NUMBER = "JSON格式错误：数字位数过多"
-# The messages of Python's json module, as a person uploading the file reads them; any other
-# keeps json's own words.
-JSON_MESSAGES = (
-    (re.compile(r"^Expecting value$"), "此处应有一个值"),
-    (re.compile(r"^Expecting property name enclosed in double quotes$"), "键名应加双引号"),
-    (re.compile(r"^Expecting '(.)' delimiter$"), "此处应有“{0}”"),
-    (re.compile(r"^Unterminated string starting at$"), "字符串缺少结束的引号"),
-    (re.compile(r"^Extra data$"), "一个对象之后还有多余内容"),
-    (re.compile(r"^Invalid control character at$"), "字符串里有控制字符"),
-    (re.compile(r"^Invalid \\escape$"), "无效的转义符"),
-)
 
 Line = tuple[int, str, str]
 Record = tuple[int, dict[str, object] | None, str]
@@ -39,7 +29,11 @@ def read_objects(lines: Iterable[Line]) -> Iterator[Record]:
         except json.JSONDecodeError as error:
             # The column within the line: json counts the line's own "\n" as a line of its own.
             column = min(error.pos, len(text.rstrip("\r\n"))) + 1
-            yield number, None, f"JSON格式错误：{_chinese(error.msg)}（第{column}列）"
+            yield (
+                number,
+                None,
+                f"JSON格式错误：{in_chinese(error.msg, JSON_MESSAGES)}（第{column}列）",
+            )
             continue
         except RecursionError:
             yield number, None, E_TOO_DEEP
@@ -51,11 +45,3 @@ def read_objects(lines: Iterable[Line]) -> Iterator[Record]:
             yield number, None, f"不是JSON对象，而是{type(value).__name__}"
             continue
         yield number, {str(key).strip(): item for key, item in value.items()}, ""
-
-
-def _chinese(message: str) -> str:
-    for pattern, chinese in JSON_MESSAGES:
-        match = pattern.match(message)
-        if match:
-            return chinese.format(*match.groups())
-    return message
