@@ -2,8 +2,9 @@
 of every app registers through it, so staff see and edit only their own subtree."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 
 from qunfang.core.audit import audit_record
 from qunfang.core.formfields import ADMIN_DATE_OVERRIDES
@@ -19,7 +20,23 @@ from qunfang.org.models import Department, Membership, Region
 from qunfang.org.roles import Capability
 
 
-class ScopedModelAdmin(admin.ModelAdmin):
+class BoundedLookupsMixin:
+    """A list filter on a number no row can have is Django's "incorrect lookup" (?e=1).
+
+    The admin takes a field's name as a filter (`?region=…`); a value beyond 64 bits reached
+    SQLite as an integer it cannot bind (OverflowError, a server error), where Django only
+    turns ValueError and its kin into the incorrect-lookup notice."""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        for _key, values in request.GET.lists():
+            for value in values:
+                digits = value.removeprefix("-")
+                if digits.isascii() and digits.isdigit() and len(digits) > 18:
+                    return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
+
+
+class ScopedModelAdmin(BoundedLookupsMixin, admin.ModelAdmin):
     """Staff see rows in their scope; what they may do comes from their roles' capabilities.
 
     view_capability / edit_capability name the capability needed to see / change rows.

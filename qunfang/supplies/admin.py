@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from qunfang.core.audit import audit_record
 from qunfang.core.models import AuditEvent
 from qunfang.org.access import has_capability_anywhere, scope_for
-from qunfang.org.admin import ScopedModelAdmin
+from qunfang.org.admin import BoundedLookupsMixin, ScopedModelAdmin
 from qunfang.org.models import Membership
 from qunfang.org.roles import ROLE_CAPABILITIES, Capability, Level
 from qunfang.supplies import services
@@ -43,7 +43,7 @@ def _manages_at_county(user) -> bool:
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(BoundedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "unit", "category", "shelf_life_days", "fractional"]
     list_filter = ["category", "fractional"]
     search_fields = ["name"]

@@ -1,3 +1,5 @@
+import pytest
+
 from qunfang.core.models import AuditEvent
 from qunfang.org.models import Membership
 from qunfang.org.testing import assert_admin_scoped, client_for
@@ -101,3 +103,17 @@ def test_the_admin_applies_the_role_level_rule_and_audits_memberships(cast):
     assert right.status_code == 302
     assert Membership.objects.filter(user=cast.volunteer, role="village_cadre").exists()
     assert AuditEvent.objects.filter(action="permission").count() == before + 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/volunteers/team/?region=99999999999999999999",  # SQLite: OverflowError
+        "/admin/supplies/item/?id=-99999999999999999999",
+    ],
+)
+def test_an_admin_filter_on_a_number_no_row_can_have_is_djangos_incorrect_lookup(cast, url):
+    response = client_for(cast.superuser).get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
