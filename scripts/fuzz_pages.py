@@ -72,7 +72,16 @@ HOSTILE = [
 CHOICES = ["999999999", "abc", "", "-1"]
 ANONYMOUS = "-"  # as a username: nobody signed in, starting from the public pages
 QUERY_KEYS = ("page", "q", "name", "date", "status", "region", "day", "month", "from", "to")
-QUERY_VALUES = ("abc", "-1", "99999999999999999999", "\x00", "²", "2026-13-45", "0001-01-01", "9999-12-31")
+QUERY_VALUES = (
+    "abc",
+    "-1",
+    "99999999999999999999",
+    "\x00",
+    "²",
+    "2026-13-45",
+    "0001-01-01",
+    "9999-12-31",
+)
 ROUTE_QUERIES = ["", "limit=99999999999999999999", "offset=-1", "page=abc", "q=%00", "format=x"]
 FILES = {
     "empty.xlsx": b"",
