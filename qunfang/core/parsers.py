@@ -9,6 +9,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 E_TOO_DEEP = "JSON 格式错误：嵌套过深"
+E_TOO_LONG_NUMBER = "JSON 格式错误：数字位数过多"  # beyond the 4,300 digits int() converts
 
 
 class JSONParser(parsers.JSONParser):

@@ -19,6 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qunfang.core import parsers
 from qunfang.opinion import ingest
 from qunfang.opinion.models import Source, token_digest
 
@@ -234,9 +235,9 @@ class PostPushApi(APIView):
                 400, f"JSON 格式错误：第 {error.lineno} 行第 {error.colno} 列"
             ) from None
         except RecursionError:
-            raise ingest.BatchRejected(400, "JSON 格式错误：嵌套过深") from None
+            raise ingest.BatchRejected(400, parsers.E_TOO_DEEP) from None
         except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
-            raise ingest.BatchRejected(400, "JSON 格式错误：数字位数过多") from None
+            raise ingest.BatchRejected(400, parsers.E_TOO_LONG_NUMBER) from None
         if isinstance(data, dict):
             data = data.get("posts")
         if not isinstance(data, list):
