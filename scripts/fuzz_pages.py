@@ -44,7 +44,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import URLPattern, URLResolver, get_resolver  # noqa: E402
+
+from qunfang.org.testing import all_routes  # noqa: E402
 
 HOSTILE = [
     "",
@@ -133,9 +134,6 @@ class Page(HTMLParser):
         elif tag == "textarea":
             self._textarea = [a["name"], "textarea", ""]
             self._form["fields"].append(self._textarea)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
@@ -272,7 +270,7 @@ class Fuzzer:
             }
         )[:2] or [1]
         checked = 0
-        for route in _routes():
+        for _name, route, _view in all_routes():
             if "logout" in route:
                 continue
             for pk in ids:
@@ -313,7 +311,7 @@ def _public_pages() -> list[str]:
         for value in model.objects.values_list("token", flat=True)[:1]
     ]
     found = []
-    for route, view in _routes(with_views=True):
+    for _name, route, view in all_routes():
         if is_public(view):
             path = re.sub(
                 r"<(?:\w+:)?(\w+)>",
@@ -321,21 +319,6 @@ def _public_pages() -> list[str]:
                 route,
             )
             found.append("/" + re.sub(r"[\^\$]", "", path).lstrip("/"))
-    return found
-
-
-def _routes(*, with_views: bool = False) -> list:
-    found = []
-
-    def walk(patterns, prefix: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                route = prefix + str(pattern.pattern)
-                found.append((route, pattern.callback) if with_views else route)
-
-    walk(get_resolver().url_patterns, "")
     return found
 
 

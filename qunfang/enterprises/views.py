@@ -86,10 +86,6 @@ def _picked(form: Form, field: str, queryset):
         raise Http404 from None
 
 
-def _search_text(request: HttpRequest, limit: int) -> str:
-    return query_text(request.GET.get("q"), limit)
-
-
 def _page(request: HttpRequest, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -140,7 +136,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     resumption = request.GET.get("resumption", "")
     if resumption not in Enterprise.Resumption.values:
         resumption = ""
-    query = _search_text(request, 50)
+    query = query_text(request.GET.get("q"), 50)
     enterprises = selectors.enterprise_list(
         request.user, region=region, resumption=resumption, query=query
     )
@@ -682,7 +678,7 @@ def jobs_fair(request: HttpRequest, pk: int) -> HttpResponse:
     if not hit(request, BROWSE_LIMIT):
         return _too_many(request)
     fair = _public_fair(pk)
-    query = _search_text(request, 30)
+    query = query_text(request.GET.get("q"), 30)
     positions = selectors.public_positions(fair, query=query)
     page = _page(request, positions)
     return render(

@@ -2,7 +2,7 @@
 reusable scoping assertions. Later modules call these on their own querysets, pages, admin
 views and API endpoints instead of writing scoping tests of their own from scratch."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -190,25 +190,33 @@ def assert_api_scoped(
     assert not (set(hidden) & seen), f"{user} must not see {set(hidden) & seen} at {list_url}"
 
 
-def url_patterns_with(kwarg: str) -> list[tuple[str, str]]:
-    """Every named route taking `kwarg` (e.g. "code"), as (namespaced name, route)."""
-    found: list[tuple[str, str]] = []
+def _patterns() -> Iterator[tuple[str, str, URLPattern]]:
+    """Every pattern of the URL configuration: (namespaced name or "", route, pattern)."""
 
-    def walk(patterns, namespace: str, prefix: str) -> None:
+    def walk(patterns, namespace: str, prefix: str) -> Iterator[tuple[str, str, URLPattern]]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                ns = pattern.namespace
-                walk(
-                    pattern.url_patterns,
-                    f"{namespace}{ns}:" if ns else namespace,
-                    prefix + str(pattern.pattern),
-                )
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                if kwarg in pattern.pattern.converters:
-                    found.append((f"{namespace}{pattern.name}", prefix + str(pattern.pattern)))
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, ns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}{pattern.name}" if pattern.name else ""
+                yield name, prefix + str(pattern.pattern), pattern
 
-    walk(get_resolver().url_patterns, "", "")
-    return found
+    yield from walk(get_resolver().url_patterns, "", "")
+
+
+def all_routes() -> list[tuple[str, str, Callable]]:
+    """Every route: (namespaced name or "", route, view)."""
+    return [(name, route, pattern.callback) for name, route, pattern in _patterns()]
+
+
+def url_patterns_with(kwarg: str) -> list[tuple[str, str]]:
+    """Every named route taking `kwarg` (e.g. "code"), as (namespaced name, route)."""
+    return [
+        (name, route)
+        for name, route, pattern in _patterns()
+        if name and kwarg in pattern.pattern.converters
+    ]
 
 
 def _snapshot(obj: Model) -> dict:

@@ -3,9 +3,9 @@
 import re
 
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from qunfang.core.public import is_public
+from qunfang.org.testing import all_routes
 
 # Routes an anonymous visitor may open. Anything else must send them to a login page or refuse.
 PUBLIC = {
@@ -16,19 +16,6 @@ PUBLIC = {
     "admin:javascript-catalog",
     "logout",
 }
-
-
-def all_routes():
-    def walk(patterns, namespace, prefix):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from walk(pattern.url_patterns, ns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                name = f"{namespace}{pattern.name}" if pattern.name else ""
-                yield name, prefix + str(pattern.pattern), pattern.callback
-
-    yield from walk(get_resolver().url_patterns, "", "")
 
 
 def sample_path(route: str) -> str:
