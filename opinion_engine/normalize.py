@@ -37,7 +37,46 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    return _converter().convert(text)
+    try:
+        return _converter().convert(text)
+    except UnicodeEncodeError:  # OpenCC reads UTF-8, which a lone surrogate cannot be
+        return _converter().convert(valid_unicode(text))
+
+
+def valid_unicode(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (and a split pair joined).
+
+    JSON's "\\ud800" decodes to a lone surrogate, and so does a string cut in the middle of a
+    UTF-16 pair: neither can be written as UTF-8, which OpenCC, hashing and databases need.
+    """
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def valid_strings(value: object) -> object:
+    """A decoded JSON value with `valid_unicode` applied to every string in it, keys included;
+    lists and dicts are changed in place.
+
+    A loop, not recursion: json accepts nesting nearly as deep as Python's recursion limit, and
+    this runs below the caller's frames."""
+    if isinstance(value, str):
+        return valid_unicode(value)
+    pending = [value] if isinstance(value, dict | list) else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, item in items:
+                node[valid_unicode(key) if isinstance(key, str) else key] = item
+            pairs = list(node.items())
+        else:
+            pairs = list(enumerate(node))
+        for place, item in pairs:
+            if isinstance(item, str):
+                node[place] = valid_unicode(item)
+            elif isinstance(item, dict | list):
+                pending.append(item)
+    return value
 
 
 def to_halfwidth(text: str) -> str:

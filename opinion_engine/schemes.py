@@ -188,7 +188,8 @@ def _word_token(expression: str, position: int, text: str) -> _Token:
         digits = text[5:]
         if not digits.isascii() or not digits.isdigit():
             raise SchemeSyntaxError(E_NEAR_DISTANCE, expression, position + 5)
-        distance = int(digits)
+        # int() of thousands of digits is refused (and slow): no distance in range is that long.
+        distance = int(digits) if len(digits.lstrip("0")) <= 3 else MAX_NEAR_DISTANCE + 1
         if not 1 <= distance <= MAX_NEAR_DISTANCE:
             raise SchemeSyntaxError(
                 E_NEAR_RANGE.format(max=MAX_NEAR_DISTANCE), expression, position + 5

@@ -1,8 +1,11 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine.engine import Engine
+from opinion_engine.tests import hostile
 from opinion_engine.types import Debunk, Post, Scheme
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -96,3 +99,39 @@ def test_settle_takes_the_built_engine_out_of_the_collectors_sight():
         assert post.normalized
     finally:
         gc.unfreeze()
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine.build(schemes=SCHEMES, region_rows=REGIONS, debunks=DEBUNKS)
+
+
+hostile_posts = st.lists(
+    st.tuples(hostile.texts, st.one_of(st.none(), st.integers(0, 23))),
+    min_size=1,
+    max_size=10,
+)
+
+
+@hostile.PROPERTIES
+@given(hostile_posts)
+def test_any_posts_come_out_analysed_in_order_without_errors(engine, batch):
+    posts = [
+        Post(
+            "weibo",
+            str(i),
+            text,
+            published_at=None if hour is None else post(i, "", hour).published_at,
+        )
+        for i, (text, hour) in enumerate(batch)
+    ]
+
+    out = list(engine.analyse(posts))
+
+    assert [p.external_id for p in out] == [str(i) for i in range(len(batch))]
+    for analysed in out:
+        assert analysed.meta.get("errors") is None, (analysed.text, analysed.meta["errors"])
+        assert analysed.risk is not None
+        assert analysed.sentiment in ("negative", "neutral", "positive")
+        assert 0.0 <= analysed.rumour_score <= 1.0
+        analysed.normalized.encode("utf-8")

@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
 
 from opinion_engine.normalize import Normalizer, normalize_text
+from opinion_engine.tests.hostile import PROPERTIES, texts
 from opinion_engine.types import Post
 
 
@@ -72,3 +74,15 @@ def test_a_post_that_normalises_to_nothing_gives_fresh_features_each_time():
     again, second = normalize_text("[心][心] 👍")
     assert again == ""
     assert second == {"emoticons": ["心", "心"], "emoji": ["👍"]}
+
+
+@PROPERTIES
+@given(texts)
+def test_any_text_normalises_to_clean_single_spaced_text(text):
+    clean, features = normalize_text(text)
+
+    assert clean == clean.strip()
+    assert "  " not in clean
+    assert not any(char.isspace() and char != " " for char in clean)
+    assert all(isinstance(value, str) for values in features.values() for value in values)
+    clean.encode("utf-8")  # every later stage and the database can store it

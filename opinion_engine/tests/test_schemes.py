@@ -4,6 +4,8 @@ import random
 
 import ahocorasick
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine import schemes as schemes_module
 from opinion_engine.errors import SchemeSyntaxError
@@ -17,6 +19,7 @@ from opinion_engine.schemes import (
     generate_schemes,
     parse_expression,
 )
+from opinion_engine.tests import hostile
 from opinion_engine.types import Post, Scheme
 
 
@@ -141,6 +144,7 @@ def test_it_reads_words(_case, expression, text, expected):
         ("same_word_two_occurrences", "NEAR/5(疫情, 疫情)", "疫情和疫情", True),
         ("near_with_not", "NEAR/5(泽州, 聚集) NOT 演习", "泽州聚集演习", False),
         ("lower_case_keyword", "near/5(泽州, 聚集)", "泽州聚集", True),
+        ("leading_zeros", "NEAR/0001(泽州, 聚集)", "泽州有人聚集", False),
     ],
 )
 def test_it_matches_proximity(_case, expression, text, expected):
@@ -170,6 +174,7 @@ def test_it_matches_proximity(_case, expression, text, expected):
         ("NEAR/x(泽州, 聚集)", 5, schemes_module.E_NEAR_DISTANCE),
         ("NEAR/0(泽州, 聚集)", 5, "NEAR 的距离应为 1 到 500 之间的整数"),
         ("NEAR/501(泽州, 聚集)", 5, "NEAR 的距离应为 1 到 500 之间的整数"),
+        ("NEAR/" + "9" * 5000 + "(泽州, 聚集)", 5, "NEAR 的距离应为 1 到 500 之间的整数"),
         ("NEAR/10 泽州", 0, schemes_module.E_NEAR_PAREN),
         ("NEAR/10(泽州)", 10, schemes_module.E_NEAR_COMMA),
         ("NEAR/10(泽州, 聚集, 集合)", 14, schemes_module.E_NEAR_ARITY),
@@ -347,3 +352,146 @@ def test_it_streams_posts_through_the_stage_contract():
     posts = [Post(source="t", external_id=str(i), text=t) for i, t in enumerate(["泽州", "高平"])]
 
     assert [post.schemes for post in matcher.pipe(posts, batch_size=1)] == [["s"], []]
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+EXPRESSION_PIECES = (
+    "泽州",
+    "疫情",
+    "sars",
+    "covid-19",
+    " ",
+    "(",
+    ")",
+    "（",
+    "）",
+    '"',
+    "“",
+    ",",
+    "，",
+    "AND",
+    "or",
+    "NOT",
+    "且",
+    "或",
+    "非",
+    "&",
+    "&&",
+    "|",
+    "||",
+    "!",
+    "-",
+    "+",
+    "NEAR",
+    "NEAR/",
+    "NEAR/3",
+    "near/0",
+    "NEAR/501",
+    "NEAR/" + "9" * 5000,
+    "NEAR/²",
+)
+expressions = st.lists(
+    st.one_of(st.sampled_from(EXPRESSION_PIECES), hostile.texts), max_size=12
+).map("".join)
+
+
+@hostile.PROPERTIES
+@given(expressions)
+def test_any_expression_compiles_or_gets_a_message_pointing_inside_it(expression):
+    try:
+        scheme_set = SchemeSet([Scheme(id="s", name="方案", expression=expression)])
+    except SchemeSyntaxError as error:
+        assert error.message
+        assert 0 <= error.position <= len(expression)
+    else:
+        assert scheme_set.match("泽州疫情 sars covid-19") in ([], ["s"])
+
+
+# Words that overlap (州 in 泽州 in 泽州县), a Latin word and one with a hyphen: where a single
+# automaton over every word has to report each occurrence, and the Latin rule has to hold.
+ORACLE_WORDS = ("泽州", "泽州县", "州", "疫情", "聚集", "sars", "covid-19")
+
+
+def occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """(first, last) character of each place `word` occurs, by the rules in the module's
+    docstring: a substring, but a word that starts with an ASCII letter or digit must not
+    continue a Latin word."""
+    found = []
+    start = text.find(word)
+    while start >= 0:
+        before = text[start - 1] if start else ""
+        if not (word[0].isascii() and word[0].isalnum() and before.isascii() and before.isalnum()):
+            found.append((start, start + len(word) - 1))
+        start = text.find(word, start + 1)
+    return found
+
+
+def oracle(node, text: str) -> bool:
+    """What a scheme means, worked out the slow way: str.find over the syntax tree."""
+    kind = node[0]
+    if kind == "word":
+        return bool(occurrences(text, node[1]))
+    if kind == "not":
+        return not oracle(node[1], text)
+    if kind == "and":
+        return all(oracle(child, text) for child in node[1])
+    if kind == "or":
+        return any(oracle(child, text) for child in node[1])
+    _, left, right, distance = node
+    lefts = [span for word in left for span in occurrences(text, word)]
+    rights = [span for word in right for span in occurrences(text, word)]
+    # The characters strictly between two occurrences; overlapping or adjacent ones are at 0.
+    return any(
+        a != b and max(b[0] - a[1] - 1, a[0] - b[1] - 1, 0) <= distance
+        for a in lefts
+        for b in rights
+    )
+
+
+def render(node) -> str:
+    kind = node[0]
+    if kind == "word":
+        return node[1]
+    if kind == "not":
+        return "NOT (" + render(node[1]) + ")"
+    if kind in ("and", "or"):
+        return "(" + f" {kind.upper()} ".join(render(child) for child in node[1]) + ")"
+    _, left, right, distance = node
+    return f"NEAR/{distance}({'|'.join(left)}, {'|'.join(right)})"
+
+
+oracle_words = st.sampled_from(ORACLE_WORDS)
+trees = st.recursive(
+    st.one_of(
+        oracle_words.map(lambda word: ("word", word)),
+        st.tuples(
+            st.just("near"),
+            st.lists(oracle_words, min_size=1, max_size=2),
+            st.lists(oracle_words, min_size=1, max_size=2),
+            st.integers(1, 6),
+        ),
+    ),
+    lambda children: st.one_of(
+        children.map(lambda child: ("not", child)),
+        st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3)),
+    ),
+    max_leaves=6,
+)
+oracle_texts = st.lists(
+    st.sampled_from((*ORACLE_WORDS, "一", "x", "9", "，", " ", "Sars", "tsars", "演习")),
+    max_size=14,
+).map("".join)
+
+
+@hostile.PROPERTIES
+@given(trees, st.lists(oracle_texts, min_size=1, max_size=8))
+def test_the_compiled_set_matches_what_the_expression_means(tree, texts):
+    expression = render(tree)
+    try:
+        scheme_set = SchemeSet([Scheme(id="s", name="方案", expression=expression)])
+    except SchemeSyntaxError as error:
+        assert error.message == schemes_module.E_ONLY_EXCLUSIONS
+        return
+    for text in texts:
+        assert (scheme_set.match(text.lower()) == ["s"]) is oracle(tree, text.lower()), text

@@ -3,13 +3,17 @@
 import datetime as dt
 import gzip
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine import sources
 from opinion_engine.errors import IngestError
 from opinion_engine.sources import IngestReport, iter_posts, parse_datetime, read_posts
+from opinion_engine.tests import hostile
 
 DATA = Path(__file__).resolve().parent / "data"
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -242,6 +246,20 @@ def test_it_refuses_a_header_it_cannot_parse_with_its_line(tmp_path):
         read_posts(path, source="s")
 
 
+def test_it_replaces_lone_surrogates_in_json_lines(tmp_path):
+    # Half an emoji pair, as a crawler that cuts UTF-16 text writes it.
+    path = write(
+        tmp_path / "posts.jsonl",
+        '{"text": "泽州\\ud83d", "tags": ["\\udc00"], "\\ud800": 1, "ok": "\\ud83d\\ude00"}\n',
+    )
+
+    report = read_posts(path, source="s")
+
+    (post,) = report.posts
+    assert post.text == "泽州\ufffd"
+    assert post.meta == {"tags": ["\ufffd"], "\ufffd": 1, "ok": "😀"}
+
+
 def test_it_skips_duplicates_inside_one_file(tmp_path):
     path = write(tmp_path / "posts.csv", "id,text\n1,泽州\n2,高平\n1,泽州又一次\n")
 
@@ -431,3 +449,48 @@ def test_it_completes_weibo_dates_with_the_year_given_to_the_read(tmp_path):
     assert with_year.format == "datafountain-ncov"
     assert with_year.posts[0].published_at == dt.datetime(2020, 1, 2, 8, 30, tzinfo=CHINA)
     assert without_year.problems == [(2, "日期缺少年份，请提供 year：'01月02日 08:30'")]
+
+
+# Lines a file may hold: headers of each layout, good and broken records, JSON of every kind.
+FILE_LINES = (
+    "id,text,published_at",
+    "weibo_id,text",
+    "微博id,微博发布时间,发布人账号,微博中文内容",
+    "1,泽州疫情,2020-02-01 12:00",
+    '2,"未闭合的引号,2020-02-01',
+    "3,,",
+    "4,泽州,2020年13月45日",
+    "5,泽州,99999999999999999999999",
+    '{"id": 1, "text": "泽州"}',
+    '{"id": [1], "text": {"a": 1}, "created_at": 1e400}',
+    '{"text": "\\ud800"}',
+    '{"text": "泽州", "created_at": "Wed Jan 01 12:00:00 +0800 2020"}',
+    "[" * 3000,
+    "\x00",
+)
+file_bytes = st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.one_of(st.sampled_from(FILE_LINES), hostile.encodable_texts), max_size=8).map(
+        lambda lines: "\n".join(lines).encode("utf-8")
+    ),
+)
+
+
+@hostile.PROPERTIES
+@given(file_bytes, st.sampled_from(["posts.csv", "posts.jsonl", "posts.tsv", "posts"]))
+def test_any_file_is_read_or_refused_as_a_whole(content, name):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            report = read_posts(path, source="s")
+        except IngestError as error:
+            assert str(error)
+            return
+    assert balanced(report)
+    assert len(report.posts) == report.accepted
+    for post in report.posts:
+        # A database (PostgreSQL's text and jsonb) can store what was read.
+        post.text.encode("utf-8")
+        json.dumps(post.meta, ensure_ascii=False, default=str).encode("utf-8")
+        assert post.published_at is None or post.published_at.tzinfo is not None

@@ -19,6 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from opinion_engine.normalize import valid_strings
 from qunfang.core import parsers
 from qunfang.opinion import ingest
 from qunfang.opinion.models import Source, token_digest
@@ -238,6 +239,8 @@ class PostPushApi(APIView):
             raise ingest.BatchRejected(400, parsers.E_TOO_DEEP) from None
         except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
             raise ingest.BatchRejected(400, parsers.E_TOO_LONG_NUMBER) from None
+        if "\\u" in text:  # a lone surrogate ("\\ud800") decodes but cannot be stored
+            data = valid_strings(data)
         if isinstance(data, dict):
             data = data.get("posts")
         if not isinstance(data, list):

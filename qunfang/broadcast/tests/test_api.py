@@ -59,6 +59,18 @@ def test_a_heartbeat_for_an_out_of_scope_terminal_is_a_400_and_nothing_is_writte
     assert after == before
 
 
+def test_a_lone_surrogate_in_the_body_is_read_as_a_replacement_character(cast, terminals):
+    # JSON's "\\ud800" decodes to a string no database can store; it was a server error.
+    key = token_for(cast.town_cadre)
+    at = ago(seconds=5).isoformat()
+    body = '{"heartbeats": [{"terminal": "NC-200-01\\ud800", "at": "' + at + '"}]}'
+    response = Client(HTTP_HOST="127.0.0.1").post(
+        URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+    )
+    assert response.status_code == 400
+    assert "NC-200-01\ufffd" in response.json()["errors"][0]
+
+
 def test_the_ingest_sweeps_quiet_terminals_of_its_scope(cast, terminals):
     Terminal.objects.update(last_heartbeat_at=ago(hours=3))
     response = post(

@@ -110,6 +110,23 @@ def test_bad_input_is_a_clear_4xx_and_counted(source, body, content_type, status
     assert counters(source) == (0, 1)
 
 
+def test_lone_surrogates_are_read_as_replacement_characters(source):
+    # Half an emoji pair, as a crawler that cuts UTF-16 text sends it: json decodes it into a
+    # string neither SQLite nor PostgreSQL can store, and the batch was a server error. Now it
+    # is U+FFFD, which the text refuses as it refuses any mis-encoded text.
+    body = b'[{"id": "1\\ud800", "text": "\\u6cfd\\u5dde", "author": "\\udc00"}]'
+    assert send(source, body).status_code == 200
+    assert list(Post.objects.values_list("external_id", "text", "author")) == [
+        ("1\ufffd", "泽州", "\ufffd")
+    ]
+
+    response = send(source, b'[{"id": "2", "text": "\\u6cfd\\u5dde\\ud83d"}]')
+    assert response.status_code == 400
+    assert response.json()["problems"] == [
+        {"index": 0, "field": "text", "message": "正文含有无法识别的字符，请以 UTF-8 推送"}
+    ]
+
+
 def test_item_problems_name_the_item_and_field(source):
     response = send(source, [{"id": "1", "text": "好"}, {"id": "2", "text": "<p>html</p>"}])
     assert response.json()["problems"] == [
