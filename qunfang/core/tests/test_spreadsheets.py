@@ -1,11 +1,16 @@
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from opinion_engine.tests.hostile import PROPERTIES
+from qunfang.core.ledgers import LEDGERS
 from qunfang.core.spreadsheets import (
     Column,
     LedgerSpec,
@@ -212,3 +217,76 @@ def test_a_whole_number_cell_reads_as_people_write_it(text, expected):
 def test_a_whole_number_cell_out_of_range_is_a_row_error_at_once(text, message):
     with pytest.raises(ValueError, match=message):
         parse_int(text)
+
+
+# Cells as people fill them in, and as Excel and WPS export them.
+CELLS = (
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e50000000",
+    "9" * 5000,
+    "²",
+    "١٢٣",
+    "NaN",
+    "inf",
+    "2020-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "43831",
+    "-43831",
+    "2020年2月3日",
+    "是",
+    "否",
+    "男",
+    "=1+1",
+    "@SUM(A1)",
+    "14052519800101001X",
+    "1405251980010100１X",
+    "13800138000",
+    "泽州县南村镇",
+    "\x00",
+    "\ufffd",
+    "\ud800",
+    "👨‍👩‍👧",
+)
+cells = st.one_of(
+    st.sampled_from(CELLS),
+    st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=5)), max_size=4).map("".join),
+)
+
+
+@PROPERTIES
+@given(st.data())
+def test_every_ledger_column_parses_any_cell_or_says_why_in_chinese(data):
+    for name, ledger in sorted(LEDGERS.items()):
+        for column in ledger.spec.columns:
+            if column.parse is None:
+                continue
+            text = data.draw(cells, label=f"{name}.{column.key}")
+            try:
+                column.parse(text)
+            except ValueError as error:
+                assert re.search("[\u4e00-\u9fff]", str(error)), (name, column.key, text, error)
+
+
+@PROPERTIES
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.lists(st.lists(cells, max_size=4).map(",".join), max_size=6).map(
+            lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
+def test_any_upload_is_read_as_a_table_or_refused_in_chinese(data):
+    try:
+        table = read_table(data)
+    except SpreadsheetError as error:
+        assert re.search("[\u4e00-\u9fff]", str(error))
+        return
+    for _number, row in table.rows:
+        assert all(isinstance(cell, str) for cell in row)
+        "".join(row).encode("utf-8")  # what the database will be asked to store
