@@ -60,9 +60,12 @@ def poll_source(source: Source) -> PollResult:
     recorded in the source's health view and returned."""
     result = PollResult(source=source)
     now = timezone.now()
-    parsed = feedparser.parse(
-        source.feed_url, agent="Qunfang/1.0 (+opinion monitoring)", request_headers={}
-    )
+    try:
+        parsed = feedparser.parse(
+            source.feed_url, agent="Qunfang/1.0 (+opinion monitoring)", request_headers={}
+        )
+    except Exception as error:  # feedparser's loose parser raises on some feeds (&#55296;)
+        parsed = feedparser.FeedParserDict(bozo=True, bozo_exception=error, entries=[])
     Source.objects.filter(pk=source.pk).update(last_polled_at=now)
     status = getattr(parsed, "status", 200)
     if parsed.bozo and not parsed.entries:

@@ -23,6 +23,8 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 def server(tmp_path):
     (tmp_path / "feed.xml").write_text(RSS, encoding="utf-8")
     (tmp_path / "broken.xml").write_text("这不是订阅源", encoding="utf-8")
+    # A character reference to half a UTF-16 pair: feedparser's loose parser raised on it.
+    (tmp_path / "surrogate.xml").write_text(RSS.replace("第5号", "&#55296;"), encoding="utf-8")
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -52,3 +54,14 @@ def test_a_broken_feed_is_recorded_not_raised(source, server):
     source.refresh_from_db()
     assert source.rejected_batches == 1 and source.last_polled_at is not None
     assert not Post.objects.exists()
+
+
+def test_a_feed_feedparser_cannot_parse_is_recorded_and_the_next_is_polled(source, server):
+    source.feed_url = f"{server}/surrogate.xml"
+    source.save()
+    result = poll_source(source)
+    assert result.error.startswith("无法读取订阅源")
+    assert not Post.objects.exists()
+    source.feed_url = f"{server}/feed.xml"
+    source.save()
+    assert poll_source(source).accepted == 2
