@@ -210,7 +210,8 @@ class Gazetteer:
         collected: dict[str, dict[str, tuple[bool, bool]]] = {}
         for region in self.regions.values():
             for alias, short, needs_context in self._aliases(region):
-                collected.setdefault(alias, {})[region.code] = (short, needs_context)
+                if alias:  # a region without a name (a row typed blank) names nothing
+                    collected.setdefault(alias, {})[region.code] = (short, needs_context)
         self.names = {
             alias: _Name(
                 codes=tuple(codes),

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import ahocorasick
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine.locality import Gazetteer, LocalityTagger, is_common_word, short_names
+from opinion_engine.tests import hostile
 from opinion_engine.types import Post, Region
 
 DIVISIONS = (
@@ -235,3 +238,28 @@ def test_the_stage_tags_a_batch_as_it_tags_posts_one_by_one(jincheng):
 def test_a_text_with_nul_characters_does_not_shift_the_batch_check(jincheng):
     texts = ["a\x00b\x00c", "今天天气不错", "泽州县巴公镇", "\x00"]
     assert jincheng.might_mention(texts) == [False, False, True, False]
+
+
+@hostile.PROPERTIES
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["14", "1405", "140525", "140525100", "x"]), hostile.texts),
+        max_size=5,
+    ),
+    st.lists(hostile.texts, min_size=1, max_size=6),
+)
+def test_any_region_names_tag_any_text_with_their_own_codes(rows, texts):
+    # Region names are edited in the admin; a broken one must not stop the tagging of posts.
+    gazetteer = Gazetteer.from_rows(rows)
+    tagger = LocalityTagger(gazetteer)
+    codes = {code.strip() for code, _name in rows}
+    for text in texts:
+        assert set(gazetteer.tag(text)) <= codes
+        tagger(Post("s", "1", text))
+
+
+def test_a_region_without_a_name_names_nothing():
+    gazetteer = Gazetteer.from_rows([("14", ""), ("1405", "晋城市")])
+
+    assert gazetteer.tag("泽州") == []
+    assert gazetteer.tag("晋城疫情") == ["1405"]

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine.rumours import (
     SEED_PATH,
@@ -14,6 +16,7 @@ from opinion_engine.rumours import (
     read_debunks,
     tune_threshold,
 )
+from opinion_engine.tests import hostile
 from opinion_engine.types import Debunk, Post
 
 LINKS = Path(__file__).parent / "data" / "rumour_links.csv"
@@ -258,3 +261,18 @@ def test_matcher_links_the_same_posts_in_a_batch_as_one_by_one(library):
         (p.debunk_id, p.debunk_similarity) for p in singles
     ]
     assert any(p.debunk_id for p in batch)
+
+
+@hostile.PROPERTIES
+@given(
+    st.lists(st.tuples(hostile.texts, st.lists(hostile.texts, max_size=2)), max_size=4),
+    st.lists(hostile.texts, min_size=1, max_size=6),
+)
+def test_any_library_matches_any_text_or_nothing(claims, texts):
+    # Claims and their phrasings are typed by people in the admin; posts come from anywhere.
+    debunks = [Debunk(id=f"d{i}", claim=claim) for i, (claim, _) in enumerate(claims)]
+    variants = {f"d{i}": phrasings for i, (_, phrasings) in enumerate(claims)}
+    library = RumourLibrary(debunks, variants=variants)
+    for text in texts:
+        found = library.match(text)
+        assert found is None or (found[0] in library.debunks and 0.0 <= found[1] <= 1.0)
