@@ -1,12 +1,17 @@
 """The evaluate CLI and the CSV layouts it reads, on small files written here."""
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opinion_engine import evaluate
 from opinion_engine.datasets import map_label, read_labelled
+from opinion_engine.errors import DatasetError
+from opinion_engine.tests import hostile
 
 FIELDS = {"task", "data", "n", "macro_f1", "accuracy", "per_class_f1", "posts_per_s", "skipped"}
 
@@ -151,3 +156,29 @@ def test_read_labelled_keeps_file_order(six_emotion_file):
     data = read_labelled(six_emotion_file, "emotion")
     assert data.labels == ["happy", "angry", "neutral", "fear", "surprise"]
     assert data.source_labels["neural"] == 1
+
+
+@hostile.PROPERTIES
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.lists(
+            st.one_of(
+                st.sampled_from(["id,text,label", "text,label", "content,label", "1,泽州,happy"]),
+                hostile.encodable_texts,
+            ),
+            max_size=6,
+        ).map(lambda lines: "\n".join(lines).encode("utf-8")),
+    ),
+    st.sampled_from(["emotion", "sentiment", "rumour", None]),
+)
+def test_any_file_is_read_as_labelled_rows_or_refused_with_a_message(content, task):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_bytes(content)
+        try:
+            data = read_labelled(path, task)
+        except DatasetError as error:
+            assert str(error)
+            return
+    assert len(data.texts) == len(data.labels)
