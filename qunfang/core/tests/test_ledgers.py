@@ -1,0 +1,96 @@
+"""Every registered ledger, fed files whose cells mix its own example row with what people and
+exports really put in cells: each import ends in a result (rows stored, or every bad row with its
+row, column and reason), never an exception, and a refused import writes nothing."""
+
+import csv
+import io
+import random
+
+import pytest
+from django.apps import apps
+
+from qunfang.core.ledgers import LEDGERS, ledger_import
+from qunfang.core.spreadsheets import SpreadsheetError
+
+HOSTILE_CELLS = (
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e50000000",
+    "9" * 5000,
+    "²",
+    "NaN",
+    "2020-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "43831",
+    "=1+1",
+    "@SUM(A1)",
+    "14052519800101001X",
+    "13800138000",
+    "南村村",
+    "不存在的村",
+    "\ufffd",
+    "👨‍👩‍👧",
+    "x" * 3000,
+    "王\u200b秀英",
+    "户主",
+    "是",
+)
+
+
+def hostile_file(spec, rng: random.Random, rows: int, share: float) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(spec.headers())
+    example = list(spec.example) + [""] * (len(spec.columns) - len(spec.example))
+    for _ in range(rows):
+        writer.writerow(
+            [cell if rng.random() >= share else rng.choice(HOSTILE_CELLS) for cell in example]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label != "sessions" and model._meta.label != "core.AuditEvent"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(LEDGERS))
+@pytest.mark.parametrize("level", ["village", "town"])
+def test_any_cells_end_in_stored_rows_or_reasons_and_a_refusal_writes_nothing(cast, name, level):
+    spec = LEDGERS[name].spec
+    actor = cast.village_cadre if level == "village" else cast.town_cadre
+    region = getattr(cast, level)
+    headers = set(spec.headers())
+    rng = random.Random(f"{name}-{level}")
+    for attempt in range(6):
+        # Some files with a hostile cell here and there, some with one in almost every row.
+        data = hostile_file(spec, rng, rows=4, share=(0.05, 0.4)[attempt % 2])
+        before = row_counts()
+        try:
+            result = ledger_import(
+                actor=actor, region=region, ledger_name=name, data=data, filename="t.csv"
+            )
+        except SpreadsheetError:
+            assert row_counts() == before
+            continue
+        for error in result.errors:
+            assert 2 <= error.row <= 5, (attempt, error)
+            assert error.column in headers or error.column == "", (attempt, error)
+            assert error.message
+        if result.errors:
+            assert row_counts() == before, attempt
+        ledger_import(
+            actor=actor,
+            region=region,
+            ledger_name=name,
+            data=data,
+            filename="t.csv",
+            valid_only=True,
+        )
