@@ -135,3 +135,6 @@ def test_any_posts_come_out_analysed_in_order_without_errors(engine, batch):
         assert analysed.sentiment in ("negative", "neutral", "positive")
         assert 0.0 <= analysed.rumour_score <= 1.0
         analysed.normalized.encode("utf-8")
+    for event in engine.events():
+        event.label.encode("utf-8")  # storable
+        assert event.size >= len(event.post_keys) > 0
