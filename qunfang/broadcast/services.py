@@ -71,7 +71,7 @@ ARRIVED_BEFORE_REPORT = gettext_noop("到场时间不能早于故障上报时间
 TIME_IN_FUTURE = gettext_noop("时间不能晚于现在。")
 CAUSE_INVALID = gettext_noop("请选择查明的故障原因。")
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")  # [0-9]: \d takes ٠ and ०
 
 
 def _local(moment: dt.datetime) -> str:

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
-OLD_ID_PATTERN = re.compile(r"^\d{15}$")
+# [0-9], not \d: \d also takes Arabic-Indic, Devanagari and other decimal digits, and a number
+# stored in them would escape its blind index and duplicate the person it belongs to.
+ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+OLD_ID_PATTERN = re.compile(r"^[0-9]{15}$")
 # Project choice (SECURITY.md): mainland mobile numbers 1[3-9] followed by 9 digits.
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_PATTERN = re.compile(r"^0\d{2,3}\d{7,8}$")
+PHONE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE_PATTERN = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
 
 
 class InvalidIdNumber(ValueError):

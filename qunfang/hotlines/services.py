@@ -93,7 +93,8 @@ def line_create(
     errors = FieldErrors()
     if not name:
         errors.add("name", _(LINE_NAME_REQUIRED))
-    if not (3 <= len(number) <= 20) or not all(c.isdigit() or c == "-" for c in number):
+    # ASCII digits: isdigit() also passes "²" and the digits of other scripts.
+    if not (3 <= len(number) <= 20) or not all(c in "0123456789-" for c in number):
         errors.add("number", _(LINE_NUMBER_INVALID))
     elif Line.objects.filter(region=region, number=number).exists():
         errors.add("number", _(LINE_NUMBER_TAKEN))

@@ -71,10 +71,11 @@ def test_a_schedule_is_sorted_and_bad_times_are_named(cast):
     assert programme.schedule == ["07:00", "12:00", "18:30"]
     assert programme.plays_per_day == 3
     with pytest.raises(ValidationError) as raised:
-        services.schedule_parse(["07:00", "07:00", "25:10"])
+        services.schedule_parse(["07:00", "07:00", "25:10", "1٠:00"])
     assert raised.value.message_dict["schedule"] == [
         "播出时间 07:00 重复了。",
         "播出时间“25:10”格式不对，应为 07:30 这样的时刻。",
+        "播出时间“1٠:00”格式不对，应为 07:30 这样的时刻。",
     ]
     with pytest.raises(ValidationError):
         services.schedule_parse(["", " "])

@@ -1,9 +1,13 @@
 import datetime as dt
 import random
+import re
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from opinion_engine.tests.hostile import PROPERTIES
 from qunfang.core import idcard
 from qunfang.core.idcard import (
     InvalidIdNumber,
@@ -125,3 +129,39 @@ def test_a_child_born_today_in_china_is_valid_whatever_the_servers_time_zone(mon
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# Digits as they arrive from forms and spreadsheets: ASCII, full-width, and the other decimal
+# digits Unicode has (Arabic-Indic, Devanagari…), which a regex's \d and int() both accept.
+DIGIT_LIKE = "0123456789０１２３４５６７８９٠١٢٣٤٥٦٧٨٩०१२३४५६७८९Xx -²"
+
+
+@PROPERTIES
+@given(
+    st.one_of(
+        st.text(alphabet=DIGIT_LIKE, min_size=10, max_size=20),
+        st.sampled_from(["11010519491231002X", "13812345678", "03561234567"]).flatmap(
+            lambda good: st.integers(0, len(good) - 1).map(
+                lambda i: (
+                    good[:i] + chr(0x0660 + int(good[i])) + good[i + 1 :]
+                    if good[i].isdigit()
+                    else good
+                )
+            )
+        ),
+    )
+)
+def test_what_is_accepted_is_stored_in_ascii_digits(raw):
+    # A number stored in other digits would escape its blind index and duplicate the person.
+    try:
+        value = parse_id_number(raw).value
+    except InvalidIdNumber:
+        pass
+    else:
+        assert re.fullmatch("[0-9]{17}[0-9X]", value), value
+    try:
+        phone = parse_phone(raw)
+    except ValueError:
+        pass
+    else:
+        assert re.fullmatch("[0-9]{10,12}", phone), phone

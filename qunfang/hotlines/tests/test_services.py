@@ -35,6 +35,12 @@ def test_a_line_number_is_digits_and_unique_in_its_region(cast, lines):
             actor=cast.hq, region=cast.district, name="x", number="12a55", kind="nope"
         )
     assert set(messages_of(caught.value)) == {"number", "kind"}
+    for number in ("12²55", "12٣55"):  # str.isdigit() passes both
+        with pytest.raises(ValidationError) as caught:
+            services.line_create(
+                actor=cast.hq, region=cast.district, name="x", number=number, kind="psychological"
+            )
+        assert set(messages_of(caught.value)) == {"number"}
 
 
 def test_a_counsellor_cannot_hold_two_overlapping_shifts(cast, lines):
