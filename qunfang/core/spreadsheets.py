@@ -393,6 +393,15 @@ def neutralise(value: Any) -> Any:
 XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# What a sheet's name cannot hold: Excel refuses []:*?/\ (openpyxl raises on them), and a control
+# character makes a workbook that no reader opens.
+SHEET_TITLE_ILLEGAL = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def sheet_title(title: str) -> str:
+    return SHEET_TITLE_ILLEGAL.sub(" ", title).strip()[:31].strip() or "Sheet1"
+
+
 def _cell(value: Any) -> Any:
     value = neutralise(value)
     if isinstance(value, str) and XLSX_ILLEGAL.search(value):
@@ -420,7 +429,7 @@ def write_xlsx(
 
     workbook = openpyxl.Workbook(write_only=False)
     sheet = workbook.active
-    sheet.title = title[:31]
+    sheet.title = sheet_title(title)
     sheet.append([_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -6,10 +6,11 @@ import zipfile
 
 import openpyxl
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from opinion_engine.tests.hostile import PROPERTIES
+from opinion_engine.tests.hostile import encodable_texts as encodable_text
 from qunfang.core.ledgers import LEDGERS
 from qunfang.core.spreadsheets import (
     Column,
@@ -290,3 +291,22 @@ def test_any_upload_is_read_as_a_table_or_refused_in_chinese(data):
     for _number, row in table.rows:
         assert all(isinstance(cell, str) for cell in row)
         "".join(row).encode("utf-8")  # what the database will be asked to store
+
+
+# Sheet names Excel refuses ([]:*?/\ made openpyxl raise) or that made an unreadable workbook.
+@example(["姓名"], [["=1+1", "a\x0bb"]], "台账/2020年?", "")
+@example(["姓名"], [], "\x08", "")
+@PROPERTIES
+@given(
+    st.lists(encodable_text, min_size=1, max_size=4),
+    st.lists(st.lists(encodable_text, min_size=1, max_size=4), max_size=5),
+    encodable_text,
+    encodable_text,
+)
+def test_any_text_exports_to_xlsx_that_reads_back_without_formulas(headers, rows, title, mark):
+    data = write_xlsx(headers, rows, title=title or "导出", watermark=mark)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for row in workbook.worksheets[0].iter_rows(values_only=True):
+        for value in row:
+            assert not (isinstance(value, str) and value.startswith("=")), value
