@@ -106,4 +106,4 @@ def query_text(text: object, limit: int) -> str:
     tabs, newlines and other control characters never help a search.)"""
     if not isinstance(text, str):
         return ""
-    return "".join(char for char in text if char.isprintable()).strip()[:limit]
+    return "".join(char for char in text if char.isprintable()).strip()[:limit].rstrip()

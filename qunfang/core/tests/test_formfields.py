@@ -7,11 +7,16 @@ import pkgutil
 
 import pytest
 from django import forms
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qunfang
+from opinion_engine.tests import hostile
+from opinion_engine.tests.hostile import PROPERTIES
 from qunfang.core.formfields import (
     COUNT_MAX,
     ID_MAX,
+    ID_MIN,
     DateField,
     DateTimeField,
     parse_id,
@@ -149,3 +154,19 @@ def test_a_search_text_keeps_printable_characters_only():
     assert query_text(" 张\x00三\t ", 30) == "张三"
     assert query_text("长" * 40, 30) == "长" * 30
     assert query_text(None, 30) == ""
+
+
+@PROPERTIES
+@given(st.one_of(hostile.texts, st.integers().map(str), st.none()))
+def test_an_id_from_a_query_string_is_a_database_id_or_none(text):
+    value = parse_id(text)
+    assert value is None or (ID_MIN <= value <= ID_MAX and str(value) == text)
+
+
+@PROPERTIES
+@given(hostile.texts, st.integers(0, 50))
+def test_search_text_is_printable_and_within_its_limit(text, limit):
+    found = query_text(text, limit)
+    assert len(found) <= limit
+    assert all(char.isprintable() for char in found)
+    assert found == found.strip()
