@@ -3,6 +3,7 @@
 import datetime as dt
 import gzip
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -494,3 +495,35 @@ def test_any_file_is_read_or_refused_as_a_whole(content, name):
         post.text.encode("utf-8")
         json.dumps(post.meta, ensure_ascii=False, default=str).encode("utf-8")
         assert post.published_at is None or post.published_at.tzinfo is not None
+
+
+@hostile.PROPERTIES
+@given(
+    st.one_of(
+        hostile.texts,
+        st.integers(),
+        st.floats(),
+        st.sampled_from(
+            [
+                "2020-02-30 12:00",
+                "0001-01-01T00:00:00",
+                "9999-12-31T23:59:59-14:00",
+                "2020年2月30日",
+                "02月30日 12:00",
+                "Wed Feb 30 12:00:00 +0800 2020",
+                "1e308",
+                "-62135596800",
+                "253402300800000",
+                "99999999999999999999",
+            ]
+        ),
+    ),
+    st.one_of(st.none(), st.integers(-10, 10_000)),
+)
+def test_any_date_is_a_zoned_moment_or_a_reason_in_chinese(value, year):
+    try:
+        moment = parse_datetime(value, year=year)
+    except ValueError as error:
+        assert re.search("[\u4e00-\u9fff]", str(error)), error
+    else:
+        assert moment is None or moment.tzinfo is not None

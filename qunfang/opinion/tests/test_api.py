@@ -5,7 +5,10 @@ import json
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from opinion_engine.tests import hostile
 from qunfang.opinion.api import MAX_BODY_BYTES
 from qunfang.opinion.models import Post, Source
 
@@ -147,3 +150,34 @@ def test_the_push_api_is_in_the_openapi_schema(cast):
     operation = schema["paths"]["/api/v1/opinion/posts/"]["post"]
     assert "413" in operation["responses"]
     assert any("sourceToken" in item for item in operation["security"])
+
+
+hostile_items = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "id": st.one_of(hostile.texts, st.integers(), st.floats(), st.booleans()),
+            "text": st.one_of(hostile.texts, st.integers(), st.lists(st.integers(), max_size=2)),
+            "published_at": st.one_of(hostile.texts, st.integers(), st.floats()),
+            "author": st.one_of(hostile.texts, st.none()),
+            "url": st.one_of(hostile.texts, st.just("http://x/" + "a" * 600)),
+        },
+    ),
+    max_size=4,
+)
+
+
+@settings(
+    hostile.PROPERTIES,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(hostile_items)
+def test_any_batch_is_stored_or_refused_with_a_reason_never_a_server_error(source, items):
+    before = Post.objects.count()
+    body = json.dumps(items, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    response = send(source, body)
+    assert response.status_code in (200, 400), response.content
+    if response.status_code == 400:
+        assert response.json()["detail"]
+        assert Post.objects.count() == before
