@@ -75,3 +75,48 @@ texts = st.lists(
 
 # Lone surrogates aside: text any Python program can encode as UTF-8.
 encodable_texts = texts.map(lambda text: text.encode("utf-8", "replace").decode("utf-8"))
+
+# Spreadsheet cells as people fill them in and as Excel and WPS export them: numbers too long for
+# any column, other scripts' digits, impossible dates, Excel serials, formulas, ID numbers with a
+# full-width digit, names with a zero-width space, controls, a lone surrogate.
+CELLS = (
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e50000000",
+    "9" * 5000,
+    "²",
+    "١٢٣",
+    "NaN",
+    "inf",
+    "2020-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "43831",
+    "-43831",
+    "2020年2月3日",
+    "是",
+    "否",
+    "男",
+    "户主",
+    "=1+1",
+    "@SUM(A1)",
+    "14052519800101001X",
+    "1405251980010100１X",
+    "13800138000",
+    "泽州县南村镇",
+    "南村村",
+    "不存在的村",
+    "王\u200b秀英",
+    "x" * 3000,
+    "\x00",
+    "\ufffd",
+    "\ud800",
+    "👨‍👩‍👧",
+)
+cells = st.one_of(
+    st.sampled_from(CELLS),
+    st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=5)), max_size=4).map("".join),
+)

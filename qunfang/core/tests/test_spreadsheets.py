@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from opinion_engine.tests.hostile import PROPERTIES
+from opinion_engine.tests.hostile import PROPERTIES, cells
 from opinion_engine.tests.hostile import encodable_texts as encodable_text
 from qunfang.core.ledgers import LEDGERS
 from qunfang.core.spreadsheets import (
@@ -218,45 +218,6 @@ def test_a_whole_number_cell_reads_as_people_write_it(text, expected):
 def test_a_whole_number_cell_out_of_range_is_a_row_error_at_once(text, message):
     with pytest.raises(ValueError, match=message):
         parse_int(text)
-
-
-# Cells as people fill them in, and as Excel and WPS export them.
-CELLS = (
-    "",
-    " ",
-    "0",
-    "-1",
-    "1.5",
-    "1e50000000",
-    "9" * 5000,
-    "²",
-    "١٢٣",
-    "NaN",
-    "inf",
-    "2020-02-30",
-    "0001-01-01",
-    "9999-12-31",
-    "43831",
-    "-43831",
-    "2020年2月3日",
-    "是",
-    "否",
-    "男",
-    "=1+1",
-    "@SUM(A1)",
-    "14052519800101001X",
-    "1405251980010100１X",
-    "13800138000",
-    "泽州县南村镇",
-    "\x00",
-    "\ufffd",
-    "\ud800",
-    "👨‍👩‍👧",
-)
-cells = st.one_of(
-    st.sampled_from(CELLS),
-    st.lists(st.one_of(st.sampled_from(CELLS), st.text(max_size=5)), max_size=4).map("".join),
-)
 
 
 @PROPERTIES
