@@ -1,5 +1,11 @@
-import pytest
+import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opinion_engine.tests import hostile
+from opinion_engine.tests.hostile import PROPERTIES
 from qunfang.enterprises.credit_code import (
     ALPHABET,
     InvalidCreditCode,
@@ -48,3 +54,38 @@ def test_bad_codes_say_what_is_wrong(raw, message):
     with pytest.raises(InvalidCreditCode) as caught:
         parse_credit_code(raw)
     assert message in str(caught.value)
+
+
+CODE_LIKE = "0123456789ABCDEFGHJKLMNPQRTUWXYIOZSV０１ａｂ٣²-  "
+
+
+@PROPERTIES
+@given(
+    st.one_of(
+        st.text(alphabet=CODE_LIKE, min_size=16, max_size=20),
+        hostile.texts,
+        # A real code with one character typed another way: lower case, full width, another
+        # script's digit, a space.
+        st.tuples(st.sampled_from(KNOWN), st.integers(0, 17), st.sampled_from(range(5))).map(
+            lambda t: (
+                t[0][: t[1]]
+                + (
+                    t[0][t[1]].lower(),
+                    chr(ord(t[0][t[1]]) + 0xFEE0),
+                    chr(0x0660 + int(t[0][t[1]])) if t[0][t[1]].isdigit() else t[0][t[1]],
+                    " " + t[0][t[1]],
+                    t[0][t[1]],
+                )[t[2]]
+                + t[0][t[1] + 1 :]
+            )
+        ),
+    )
+)
+def test_any_text_is_a_valid_ascii_code_or_refused_with_a_reason(raw):
+    try:
+        code = parse_credit_code(raw)
+    except InvalidCreditCode as error:
+        assert str(error).startswith("统一社会信用代码")
+    else:
+        assert re.fullmatch("[0-9A-HJ-NP-RT-UW-Y]{18}", code), code
+        assert is_valid_credit_code(code)
