@@ -397,15 +397,19 @@ expressions = st.lists(
 
 
 @hostile.PROPERTIES
-@given(expressions)
-def test_any_expression_compiles_or_gets_a_message_pointing_inside_it(expression):
+@given(expressions, hostile.texts)
+def test_any_expression_compiles_or_gets_a_message_pointing_inside_it(expression, text):
     try:
         scheme_set = SchemeSet([Scheme(id="s", name="方案", expression=expression)])
     except SchemeSyntaxError as error:
         assert error.message
         assert 0 <= error.position <= len(expression)
-    else:
-        assert scheme_set.match("泽州疫情 sars covid-19") in ([], ["s"])
+        return
+    for post in ("泽州疫情 sars covid-19", text):
+        found = scheme_set.match(post)
+        assert found in ([], ["s"])
+        # The words that made it match, as the analyst wrote them: some exactly when it matched.
+        assert bool(scheme_set.explain(post, "s")) is (found == ["s"])
 
 
 # Words that overlap (州 in 泽州 in 泽州县), a Latin word and one with a hyphen: where a single
