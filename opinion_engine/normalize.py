@@ -67,7 +67,7 @@ def valid_strings(value: object) -> object:
             items = list(node.items())
             node.clear()
             for key, item in items:
-                node[valid_unicode(key) if isinstance(key, str) else key] = item
+                node[valid_unicode(key)] = item  # JSON's keys are strings
             pairs = list(node.items())
         else:
             pairs = list(enumerate(node))
