@@ -478,7 +478,7 @@ def write_csv(
         writer.writerow(["" if value is None else neutralise(str(value)) for value in row])
     if watermark:
         writer.writerow([])
-        writer.writerow([watermark])
+        writer.writerow([neutralise(watermark)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

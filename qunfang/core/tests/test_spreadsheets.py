@@ -13,6 +13,7 @@ from opinion_engine.tests.hostile import PROPERTIES, cells
 from opinion_engine.tests.hostile import encodable_texts as encodable_text
 from qunfang.core.ledgers import LEDGERS
 from qunfang.core.spreadsheets import (
+    FORMULA_PREFIXES,
     Column,
     LedgerSpec,
     SpreadsheetError,
@@ -271,3 +272,17 @@ def test_any_text_exports_to_xlsx_that_reads_back_without_formulas(headers, rows
     for row in workbook.worksheets[0].iter_rows(values_only=True):
         for value in row:
             assert not (isinstance(value, str) and value.startswith("=")), value
+
+
+@PROPERTIES
+@given(
+    st.lists(encodable_text, min_size=1, max_size=4),
+    st.lists(st.lists(st.one_of(encodable_text, st.none()), min_size=1, max_size=4), max_size=5),
+    encodable_text,
+)
+def test_any_text_exports_to_csv_where_no_cell_is_a_formula(headers, rows, mark):
+    text = write_csv(headers, rows, watermark=mark).decode("utf-8-sig")
+
+    for row in csv.reader(io.StringIO(text, newline="")):
+        for cell in row:
+            assert not cell.startswith(FORMULA_PREFIXES), cell
