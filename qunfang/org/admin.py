@@ -3,6 +3,7 @@ of every app registers through it, so staff see and edit only their own subtree.
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -36,6 +37,27 @@ class BoundedLookupsMixin:
         return super().changelist_view(request, extra_context)
 
 
+class ChecksEveryConstraint:
+    """A ModelForm mixin: the uniqueness rules are checked with every field, not only the form's.
+
+    Django leaves out of the check any unique constraint that involves a field the form does
+    not hold, and the admin keeps read-only fields out of its forms: renaming a volunteer team
+    (its region read-only) to the name of another team of that region reached the database as
+    an IntegrityError, a server error. Once the form's own checks pass, the instance, which
+    holds the read-only fields' values, is checked whole; a clash is a message on the form."""
+
+    def validate_unique(self) -> None:
+        super().validate_unique()
+        if self._errors:
+            return  # the form is shown again anyway; the next submission is checked whole
+        try:
+            self.instance.validate_unique()
+            self.instance.validate_constraints()
+        except ValidationError as error:
+            # Not keyed by field: the fields it names may be read-only, and not in the form.
+            self.add_error(None, ValidationError(error.messages))
+
+
 class ScopedModelAdmin(BoundedLookupsMixin, admin.ModelAdmin):
     """Staff see rows in their scope; what they may do comes from their roles' capabilities.
 
@@ -49,6 +71,10 @@ class ScopedModelAdmin(BoundedLookupsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return scoped(super().get_queryset(request), request.user)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (ChecksEveryConstraint, form), {})
 
     def _in_scope(self, request: HttpRequest, obj) -> bool:
         if obj is None:

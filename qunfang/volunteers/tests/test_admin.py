@@ -2,7 +2,7 @@ import pytest
 
 from qunfang.core.models import AuditEvent
 from qunfang.org.testing import assert_admin_scoped, client_for
-from qunfang.volunteers.models import Shift, SignUp
+from qunfang.volunteers.models import Shift, SignUp, Team
 
 CHANGELISTS = {
     "campaigns": "/admin/volunteers/campaign/",
@@ -68,3 +68,16 @@ def test_a_shift_edit_cannot_go_below_the_people_assigned_and_is_audited(cast, m
     assert (shift.place, shift.needed) == ("新卡点", 5)
     event = AuditEvent.objects.get(target__startswith="值守班次", target__endswith="（后台）")
     assert event.region_code == cast.village.code
+
+
+def test_a_team_renamed_to_a_neighbours_name_is_told_so_not_a_server_error(cast, made):
+    # The region is read-only in the admin, so Django left the (region, name) rule unchecked
+    # and the clash reached the database as an IntegrityError.
+    own = made.teams.own
+    Team.objects.create(region=own.region, name="第二小分队", kind=own.kind)
+    url = f"{CHANGELISTS['teams']}{own.pk}/change/"
+    response = client_for(cast.town_cadre).post(url, {"name": "第二小分队", "kind": own.kind})
+    assert response.status_code == 200
+    assert "该区域已有同名小分队。" in response.content.decode()
+    own.refresh_from_db()
+    assert own.name == "南村小分队"
