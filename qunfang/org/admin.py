@@ -3,6 +3,7 @@ of every app registers through it, so staff see and edit only their own subtree.
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.auth import admin as auth_admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -208,3 +209,16 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's own user admin, with its dates kept to the range every other form keeps to: a
+    last login of 0001-01-01 overflowed on saving (the time zone shifts it before year 1), a
+    server error."""
+
+    formfield_overrides = {**auth_admin.UserAdmin.formfield_overrides, **ADMIN_DATE_OVERRIDES}
+
+
+if admin.site.is_registered(auth_admin.User):
+    admin.site.unregister(auth_admin.User)
+admin.site.register(auth_admin.User, UserAdmin)
