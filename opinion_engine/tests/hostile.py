@@ -5,6 +5,8 @@ The runs are derandomised: CI must give the same verdict on the same code, and a
 finds must be found again by whoever runs the tests next.
 """
 
+import re
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,12 @@ PROPERTIES = settings(
     max_examples=150,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+def in_chinese(message: object) -> bool:
+    """Whether a message a person will read is written in Chinese (holds a CJK character)."""
+    return re.search("[\u4e00-\u9fff]", str(message)) is not None
+
 
 # Pieces real posts and broken exports are made of: Weibo furniture, full-width and traditional
 # characters, emoji sequences, controls, invisible characters, combining marks, characters
