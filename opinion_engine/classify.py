@@ -14,7 +14,9 @@ records the training sets and their terms in each. Scores are sublinear tf·idf,
 per model, times the coefficients: what train.py fits, computed with numpy alone. An artefact
 that carries a word CNN (the emotion and rumour models') adds the network's class
 log-probabilities (for the binary rumour model, their log-odds), times the weight train.py
-chose out of fold, before its calibration.
+chose out of fold, before its calibration. An artefact that carries a character list (the
+rumour model's) also reads each post masked by it (distortion.py): the 2–5-grams of the masked
+text, in a second hash space that the other models leave empty, so their scores do not move.
 """
 
 import re
@@ -26,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from opinion_engine.distortion import SIZES as DISTORTION_SIZES
+from opinion_engine.distortion import Distorter
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
 from opinion_engine.npz import json_array, read_json_array, write_npz
@@ -37,11 +41,13 @@ from opinion_engine.wordvec import WORDVEC_PATH, wordvec_sha256
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_NAMES = ("emotion", "sentiment", "rumour")
 # 2: the affect lexicon's category tokens joined the features; 3: word CNN; 4: the buckets a model
-# uses as a bitmap of the hash space (32 KB) instead of a sorted int32 list (0.25-0.36 MB deflated).
-FORMAT_VERSION = 4
-# Format 3 differs only in how it lists the buckets, so a model retrained on a deployment's own
-# posts before format 4 still loads.
-READABLE_FORMATS = (3, 4)
+# uses as a bitmap of the hash space (32 KB) instead of a sorted int32 list (0.25-0.36 MB deflated);
+# 5: a model may also read its posts masked (distortion.py), in a second hash space. Only such a
+# model is written as format 5; the others stay format 4, which older code reads too.
+FORMAT_VERSION = 5
+# Formats 3 and 4 differ only in how they list the buckets, so a model retrained on a deployment's
+# own posts before format 5 still loads.
+READABLE_FORMATS = (3, 4, 5)
 MAX_NGRAM = 4
 HASH_BITS = 18  # 262,144 buckets: a 16 MB table that stays in cache; 2^20 scored the same in CV
 N_BUCKETS = 1 << HASH_BITS
@@ -58,6 +64,10 @@ _FLAGS = (("urls", "<url>"), ("mentions", "<at>"), ("reposts", "<repost>"), ("ha
 _PRIME = np.uint64(0x100000001B3)
 # One salt per n-gram size (and one for the extra tokens), so "ab" and a token never share a key.
 _SALTS = [np.uint64((size * 0x9E3779B97F4A7C15) % 2**64) for size in range(MAX_NGRAM + 2)]
+# The masked text's n-grams (distortion.py) are keyed apart from the plain ones: a 5-gram would
+# otherwise take the extra tokens' salt.
+_SALTS += [np.uint64((size * 0x9E3779B97F4A7C15) % 2**64) for size in range(len(_SALTS), 8)]
+_MASKED = np.uint64(0x5DEECE66D1234567)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SHIFT = np.uint64(64 - HASH_BITS)
 
@@ -84,31 +94,27 @@ def extra_tokens(features: dict[str, list[str]] | None, raw: str = "") -> list[s
 
 
 def hash_features(
-    normalized: Sequence[str], extras: Sequence[list[str]]
+    normalized: Sequence[str],
+    extras: Sequence[list[str]],
+    *,
+    distorter: "Distorter | None" = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The features of a batch as (row, bucket) pairs, one pair per occurrence.
 
     Character 1–4-grams of each normalised text are hashed with numpy over the whole batch at
     once (no per-n-gram Python work), and the extra tokens with CRC-32. Training and inference
     both call this, so the buckets mean the same thing at both ends.
+
+    distorter: also the n-grams of each text masked by it (distortion.py), in buckets
+        N_BUCKETS and up, a hash space of their own.
     """
     n = len(normalized)
     joined = "\x00".join(text.replace("\x00", " ") for text in normalized) + "\x00"
-    codes = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32).astype(np.uint64)
+    points = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32)
+    codes = points.astype(np.uint64)
     # before[i]: how many texts end before position i, i.e. the row of position i.
     before = np.concatenate(([0], np.cumsum(codes == 0)))
-    rows_parts = []
-    keys_parts = []
-    window = codes
-    for size in range(1, MAX_NGRAM + 1):
-        if size > 1:
-            window = window[:-1] * _PRIME + codes[size - 1 :]
-        count = len(window)
-        inside = before[size : size + count] == before[:count]  # no text boundary in the window
-        rows_parts.append(before[:count][inside])
-        keys_parts.append(window[inside] + _SALTS[size])
-    ngram_rows = np.concatenate(rows_parts).astype(np.int64)
-    ngram_keys = np.concatenate(keys_parts)
+    ngram_rows, ngram_keys = _ngrams(codes, before, range(1, MAX_NGRAM + 1))
     rows_parts = [ngram_rows]
     buckets_parts = [((ngram_keys * _MIX) >> _SHIFT).astype(np.int64)]
     affect_rows, affect_buckets = _affect_table().features(ngram_rows, ngram_keys, buckets_parts[0])
@@ -119,11 +125,39 @@ def hash_features(
         rows_parts.append(np.asarray(extra_rows, dtype=np.int64))
         crc = [zlib.crc32(token.encode("utf-8")) for toks in extras for token in toks]
         buckets_parts.append(_token_buckets(np.asarray(crc, dtype=np.uint64)))
+    if distorter is not None:
+        masked_rows, masked_keys = _ngrams(
+            distorter.codes(points).astype(np.uint64), before, DISTORTION_SIZES
+        )
+        rows_parts.append(masked_rows)
+        masked_buckets = (((masked_keys ^ _MASKED) * _MIX) >> _SHIFT).astype(np.int64)
+        buckets_parts.append(masked_buckets + N_BUCKETS)
     rows = np.concatenate(rows_parts)
     buckets = np.concatenate(buckets_parts)
     if n == 0:
         return rows[:0], buckets[:0]
     return rows, buckets
+
+
+def _ngrams(
+    codes: np.ndarray, before: np.ndarray, sizes: Iterable[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, salted 64-bit key) of every n-gram of the given sizes inside one text: `codes`
+    are the batch's code points with 0 between texts, `before` each position's row."""
+    rows_parts = []
+    keys_parts = []
+    window = codes
+    wanted = set(sizes)
+    for size in range(1, max(wanted) + 1):
+        if size > 1:
+            window = window[:-1] * _PRIME + codes[size - 1 :]
+        if size not in wanted:
+            continue
+        count = len(window)
+        inside = before[size : size + count] == before[:count]  # no text boundary in the window
+        rows_parts.append(before[:count][inside])
+        keys_parts.append(window[inside] + _SALTS[size])
+    return np.concatenate(rows_parts).astype(np.int64), np.concatenate(keys_parts)
 
 
 def _token_buckets(crc: np.ndarray) -> np.ndarray:
@@ -183,6 +217,12 @@ class AffectTable:
         return np.concatenate(out_rows), np.concatenate(out_buckets)
 
 
+@lru_cache(maxsize=4)
+def distorter(characters: str) -> Distorter:
+    """One Distorter per character list (its table takes 30 ms to build)."""
+    return Distorter(characters)
+
+
 @lru_cache(maxsize=1)
 def lexicon_sha256() -> str:
     """The shipped affect lexicon's fingerprint: train.py records it, load_artefact checks it."""
@@ -225,6 +265,9 @@ class Artefact:
     # The word CNN whose log-probabilities, times meta["network"]["weight"], join the linear
     # scores before the calibration (wordcnn.py); None for a linear model alone.
     network: "Network | None" = None
+    # The characters a masked copy of each post keeps (distortion.py); its n-grams are buckets
+    # N_BUCKETS and up. Empty: the model reads the plain features only.
+    distortion: str = ""
 
     @property
     def binary(self) -> bool:
@@ -234,10 +277,12 @@ class Artefact:
 def save_artefact(artefact: Artefact, path: Path) -> None:
     """Write an artefact as an .npz whose bytes depend on its content only (no timestamps)."""
     arrays = {
-        "format_version": np.array(FORMAT_VERSION, dtype=np.int32),
+        "format_version": np.array(format_version(artefact), dtype=np.int32),
         "hash_bits": np.array(HASH_BITS, dtype=np.int32),
         "classes": np.array(artefact.classes),
-        "bucket_bitmap": np.packbits(np.bincount(artefact.buckets, minlength=N_BUCKETS) > 0),
+        "bucket_bitmap": np.packbits(
+            np.bincount(artefact.buckets, minlength=hash_space(artefact.distortion)) > 0
+        ),
         "idf": artefact.idf.astype(np.float16),
         "coef": artefact.coef.astype(np.float16),
         "intercept": artefact.intercept.astype(np.float32),
@@ -246,7 +291,18 @@ def save_artefact(artefact: Artefact, path: Path) -> None:
     }
     if artefact.network is not None:
         arrays.update(pack(artefact.network))
+    if artefact.distortion:
+        arrays["distortion"] = np.array(artefact.distortion)
     write_npz(arrays, path)
+
+
+def format_version(artefact: Artefact) -> int:
+    return FORMAT_VERSION if artefact.distortion else 4
+
+
+def hash_space(distortion: str) -> int:
+    """The buckets a model's features fall in: the plain ones, and the masked ones above them."""
+    return 2 * N_BUCKETS if distortion else N_BUCKETS
 
 
 def load_artefact(path: Path) -> Artefact:
@@ -294,14 +350,16 @@ def load_artefact(path: Path) -> Artefact:
             calibration=data["calibration"].astype(np.float32),
             meta=meta,
             network=network,
+            distortion=str(data["distortion"]) if "distortion" in data.files else "",
         )
 
 
 def _buckets(data, version: int) -> np.ndarray:
-    """The sorted buckets an artefact's rows belong to, in either readable format."""
+    """The sorted buckets an artefact's rows belong to, in any readable format."""
     if version == 3:
         return data["buckets"].astype(np.int64)
-    return np.flatnonzero(np.unpackbits(data["bucket_bitmap"], count=N_BUCKETS)).astype(np.int64)
+    bits = 8 * len(data["bucket_bitmap"])  # the plain hash space, or both (format 5)
+    return np.flatnonzero(np.unpackbits(data["bucket_bitmap"], count=bits)).astype(np.int64)
 
 
 class Scorer:
@@ -309,6 +367,15 @@ class Scorer:
 
     def __init__(self, artefacts: Sequence[Artefact]) -> None:
         self.artefacts = {artefact.name: artefact for artefact in artefacts}
+        masks = {artefact.distortion for artefact in artefacts if artefact.distortion}
+        if len(masks) > 1:
+            # One masked copy per post serves every model; two lists would need two.
+            raise ModelMissing(
+                "the models mask posts with different character lists; retrain them together "
+                "with `python -m opinion_engine.train`"
+            )
+        self.distorter_ = distorter(masks.pop()) if masks else None
+        self.space_ = hash_space(self.distorter_.characters if self.distorter_ else "")
         width = sum(artefact.coef.shape[1] for artefact in artefacts)
         # One row per bucket holds every model's weights (idf folded in) and then each model's
         # idf² for its L2 norm, padded to 16 values. The values are 16-bit fixed point with one
@@ -335,7 +402,7 @@ class Scorer:
         self.scale_ = np.where(largest > 0, largest / 32767.0, 1.0).astype(np.float32)
         # Filled model by model: no full-size float table is ever made (it would double the
         # engine's peak memory for a moment).
-        self.table_ = np.zeros((N_BUCKETS, columns), dtype=np.int16)
+        self.table_ = np.zeros((self.space_, columns), dtype=np.int16)
         for buckets, first, values in blocks:
             span = slice(first, first + values.shape[1])
             self.table_[buckets, span] = np.round(values / self.scale_[span]).astype(np.int16)
@@ -363,13 +430,14 @@ class Scorer:
     ) -> dict[str, np.ndarray]:
         """RETURNS (dict[str, np.ndarray]): per model, (n, K) linear scores."""
         n = len(normalized)
-        rows, buckets = hash_features(normalized, extras)
-        combined = rows * N_BUCKETS + buckets
-        if n < (1 << (32 - HASH_BITS)):
+        rows, buckets = hash_features(normalized, extras, distorter=self.distorter_)
+        space = self.space_
+        combined = rows * space + buckets
+        if n * space <= 1 << 32:
             # 32-bit keys sort about twice as fast as 64-bit ones (a batch of 256 needs 26 bits).
             combined = combined.astype(np.uint32)
         keys, counts = np.unique(combined, return_counts=True)
-        rows, buckets = np.divmod(keys.astype(np.int64), N_BUCKETS)
+        rows, buckets = np.divmod(keys.astype(np.int64), space)
         tf = (1.0 + np.log(counts)).astype(np.float32)
         sums = np.zeros((n, self.table_.shape[1]), dtype=np.float32)
         if len(keys):

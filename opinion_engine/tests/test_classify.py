@@ -8,9 +8,12 @@ import pytest
 from opinion_engine.classify import (
     MODEL_NAMES,
     MODELS_DIR,
+    N_BUCKETS,
     Artefact,
     Classifiers,
+    Scorer,
     default_classifiers,
+    distorter,
     extra_tokens,
     hash_features,
     load_artefact,
@@ -18,6 +21,7 @@ from opinion_engine.classify import (
     predict_rumour,
     predict_sentiment,
     save_artefact,
+    text_inputs,
 )
 from opinion_engine.errors import ModelMissing
 from opinion_engine.normalize import normalize_text
@@ -175,7 +179,7 @@ def test_the_bucket_bitmap_keeps_every_bucket_from_the_first_to_the_last(tmp_pat
 
 def test_an_older_format_is_refused_with_the_command_that_retrains(tmp_path: Path):
     old = _rewritten(MODELS_DIR / "rumour.npz", tmp_path / "rumour.npz", format_version=np.array(2))
-    with pytest.raises(ModelMissing, match=r"format 2 .*formats 3-4.*opinion_engine\.train"):
+    with pytest.raises(ModelMissing, match=r"format 2 .*formats 3-5.*opinion_engine\.train"):
         load_artefact(old)
 
 
@@ -244,3 +248,80 @@ def test_shipped_artefacts_read_back_and_write_out_byte_for_byte(tmp_path: Path)
     for name in MODEL_NAMES:
         save_artefact(load_artefact(MODELS_DIR / f"{name}.npz"), tmp_path / f"{name}.npz")
         assert (tmp_path / f"{name}.npz").read_bytes() == (MODELS_DIR / f"{name}.npz").read_bytes()
+
+
+def test_a_masked_copy_adds_its_ngrams_in_a_hash_space_of_its_own():
+    texts, extras = ["据说武汉封城了!!", "新增12例"], [[], ["[心]"]]
+    plain_rows, plain_buckets = hash_features(texts, extras)
+    rows, buckets = hash_features(texts, extras, distorter=distorter("据说了!"))
+    # The plain features come first and unchanged, so a model that reads only them scores
+    # the same whether or not another model beside it reads the masked copy.
+    assert rows[: len(plain_rows)].tolist() == plain_rows.tolist()
+    assert buckets[: len(plain_buckets)].tolist() == plain_buckets.tolist()
+    masked = buckets[len(plain_buckets) :]
+    assert plain_buckets.max() < N_BUCKETS <= masked.min() and masked.max() < 2 * N_BUCKETS
+    # 2- to 5-grams of the masked texts (9 and 5 characters), inside each text.
+    assert np.bincount(rows[len(plain_rows) :]).tolist() == [8 + 7 + 6 + 5, 4 + 3 + 2 + 1]
+    # Two stories told alike share every masked n-gram.
+    _, one = hash_features(["据说武汉封城了!!"], [[]], distorter=distorter("据说了!"))
+    _, other = hash_features(["据说北京封路了!!"], [[]], distorter=distorter("据说了!"))
+    assert sorted(one[one >= N_BUCKETS]) == sorted(other[other >= N_BUCKETS])
+    assert sorted(one[one < N_BUCKETS]) != sorted(other[other < N_BUCKETS])
+
+
+def _masking(artefact: Artefact, characters: str) -> Artefact:
+    """`artefact` given masked-copy weights for the buckets of `characters`' masked texts."""
+    _, buckets = hash_features(["据说武汉封城了!!"], [[]], distorter=distorter(characters))
+    extra = np.unique(buckets[buckets >= N_BUCKETS])
+    plain = artefact.buckets < N_BUCKETS  # a shipped model's own masked weights are left out
+    k = artefact.coef.shape[1]
+    return Artefact(
+        **{
+            **artefact.__dict__,
+            "buckets": np.concatenate([artefact.buckets[plain], extra]),
+            "idf": np.concatenate([artefact.idf[plain], np.full(len(extra), 2.0, np.float32)]),
+            "coef": np.concatenate(
+                [artefact.coef[plain], np.full((len(extra), k), 0.5, np.float32)]
+            ),
+            "distortion": characters,
+        }
+    )
+
+
+def _unmasked(artefact: Artefact) -> Artefact:
+    plain = artefact.buckets < N_BUCKETS
+    return Artefact(
+        **{
+            **artefact.__dict__,
+            "buckets": artefact.buckets[plain],
+            "idf": artefact.idf[plain],
+            "coef": artefact.coef[plain],
+            "distortion": "",
+        }
+    )
+
+
+def test_a_masking_model_round_trips_as_format_5_and_leaves_its_neighbours_alone(tmp_path):
+    rumour = _masking(load_artefact(MODELS_DIR / "rumour.npz"), "据说了!")
+    save_artefact(rumour, tmp_path / "rumour.npz")
+    with np.load(tmp_path / "rumour.npz") as data:
+        assert int(data["format_version"]) == 5
+    loaded = load_artefact(tmp_path / "rumour.npz")
+    assert loaded.distortion == "据说了!"
+    assert loaded.buckets.tolist() == rumour.buckets.tolist()
+    assert loaded.buckets.max() >= N_BUCKETS
+    inputs = text_inputs(["据说武汉封城了!!", "今天新增确诊病例12例"])
+    emotion = load_artefact(MODELS_DIR / "emotion.npz")
+    beside = Scorer([emotion, loaded]).scores(*inputs)
+    alone = Scorer([emotion]).scores(*inputs)
+    assert beside["emotion"].tolist() == alone["emotion"].tolist()
+    # The masked copy's weights count: the claim scores higher than without them.
+    plain = Scorer([_unmasked(load_artefact(MODELS_DIR / "rumour.npz"))]).scores(*inputs)["rumour"]
+    assert beside["rumour"][0, 0] > plain[0, 0]
+
+
+def test_models_that_mask_with_different_characters_are_refused_together():
+    rumour = load_artefact(MODELS_DIR / "rumour.npz")
+    emotion = load_artefact(MODELS_DIR / "emotion.npz")
+    with pytest.raises(ModelMissing, match="different character lists"):
+        Scorer([_masking(emotion, "的了"), _masking(rumour, "据说了!")])

@@ -9,9 +9,12 @@ import pytest
 from opinion_engine import train
 from opinion_engine.classify import (
     MODELS_DIR,
+    N_BUCKETS,
     Scorer,
     blend_sentiment,
+    distorter,
     emotion_to_sentiment,
+    hash_features,
     load_artefact,
     save_artefact,
     text_inputs,
@@ -76,6 +79,26 @@ def test_scorer_computes_what_training_fitted(tmp_path: Path):
     expected = x @ loaded.coef.astype(np.float64) + loaded.intercept
     got = Scorer([loaded]).scores(*text_inputs(texts))["emotion"]
     assert got == pytest.approx(expected, abs=2e-3)  # float16 idf and float32 sums
+
+
+def test_a_model_that_masks_its_posts_scores_as_trained_after_a_round_trip(tmp_path: Path):
+    texts, labels = tiny_slice()
+    config = train.ModelConfig(min_df=1, c=0.5, distortion=12)
+    artefact, report = train.train_model("emotion", texts, labels, config=config, folds=3)
+    # The twelve most frequent characters of the posts it learnt from, spaces and digits aside.
+    assert artefact.distortion == report["distortion"]["characters"]
+    assert len(artefact.distortion) == 12 and "第" in artefact.distortion
+    assert artefact.buckets.max() >= N_BUCKETS  # the masked copy's n-grams are in the model
+    save_artefact(artefact, tmp_path / "emotion.npz")
+    loaded = load_artefact(tmp_path / "emotion.npz")
+    probe = ["武汉加油！", "口罩涨价气死了", "新增病例", ""]
+    normalized, extras = text_inputs(probe)
+    rows, buckets = hash_features(normalized, extras, distorter=distorter(loaded.distortion))
+    space = 2 * N_BUCKETS
+    x = train.tfidf_matrix(rows, buckets, len(probe), artefact.buckets, artefact.idf, space=space)
+    expected = x @ loaded.coef.astype(np.float64) + loaded.intercept
+    got = Scorer([loaded]).scores(normalized, extras)["emotion"]
+    assert got == pytest.approx(expected, abs=2e-3)
 
 
 def test_tiny_model_learns_the_slice():
