@@ -64,9 +64,8 @@ _FLAGS = (("urls", "<url>"), ("mentions", "<at>"), ("reposts", "<repost>"), ("ha
 _PRIME = np.uint64(0x100000001B3)
 # One salt per n-gram size (and one for the extra tokens), so "ab" and a token never share a key.
 _SALTS = [np.uint64((size * 0x9E3779B97F4A7C15) % 2**64) for size in range(MAX_NGRAM + 2)]
-# The masked text's n-grams (distortion.py) are keyed apart from the plain ones: a 5-gram would
-# otherwise take the extra tokens' salt.
-_SALTS += [np.uint64((size * 0x9E3779B97F4A7C15) % 2**64) for size in range(len(_SALTS), 8)]
+# Mixed into the masked text's n-gram keys (distortion.py), which then fall in their own hash
+# space: a masked 5-gram shares its salt with the extra tokens, never a bucket.
 _MASKED = np.uint64(0x5DEECE66D1234567)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _SHIFT = np.uint64(64 - HASH_BITS)
