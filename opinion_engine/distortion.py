@@ -29,12 +29,20 @@ def frequent_characters(texts: Iterable[str], k: int) -> str:
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(text)
-    ranked = [char for char, _ in counts.most_common() if _is_content(char)]
+    ranked = [char for char, _ in counts.most_common() if _mark(char) is None]
     return "".join(ranked[:k])
 
 
-def _is_content(char: str) -> bool:
-    return not (char.isspace() or char.isdigit() or (char.isascii() and char.isalpha()))
+def _mark(char: str) -> str | None:
+    """What a character becomes whatever the list: a space itself, a digit 0, a Latin letter a;
+    None for the others, which the list keeps or masks."""
+    if char.isspace():
+        return char
+    if char.isdigit():
+        return DIGIT
+    if char.isascii() and char.isalpha():
+        return LATIN
+    return None
 
 
 class Distorter:
@@ -46,13 +54,9 @@ class Distorter:
         self.characters = characters
         table = np.full(_BMP, ord(MASK), dtype=np.uint32)
         for code in range(_BMP - 1):
-            char = chr(code)
-            if char.isspace():
-                table[code] = code
-            elif char.isdigit():
-                table[code] = ord(DIGIT)
-            elif char.isascii() and char.isalpha():
-                table[code] = ord(LATIN)
+            mark = _mark(chr(code))
+            if mark is not None:
+                table[code] = ord(mark)
         for char in characters:
             if ord(char) < _BMP - 1:
                 table[ord(char)] = ord(char)
