@@ -570,14 +570,26 @@ class SchemeSet:
         return sorted(unique, key=unique.__getitem__)
 
     def _explain(
-        self, node: Node, present: set[int], hits: list[tuple[int, int]], ids: dict[str, int]
+        self,
+        node: Node,
+        present: set[int],
+        hits: list[tuple[int, int]],
+        ids: dict[str, int],
+        *,
+        positive: bool = True,
     ) -> tuple[bool, list[Word]]:
+        """Whether `node` is `positive` for the text, and the present words that make it so.
+
+        On the negation normal form, as `_required`: a NOT flips what its child must be, so
+        NOT NOT 泽州 is explained by 泽州, and only a word that must be present is a reason.
+        """
         if isinstance(node, Word):
             found = ids[node.norm] in present
+            if not positive:
+                return not found, []
             return found, [node] if found else []
         if isinstance(node, Not):
-            matched, _ = self._explain(node.child, present, hits, ids)
-            return not matched, []
+            return self._explain(node.child, present, hits, ids, positive=not positive)
         if isinstance(node, Near):
             for left in node.left:
                 for right in node.right:
@@ -587,10 +599,12 @@ class SchemeSet:
                         node.distance,
                     )
                     if _near(hits, spec, self._lengths):
-                        return True, [left, right]
-            return False, []
-        results = [self._explain(child, present, hits, ids) for child in node.children]
-        if isinstance(node, And):
+                        return (True, [left, right]) if positive else (False, [])
+            return not positive, []
+        results = [
+            self._explain(child, present, hits, ids, positive=positive) for child in node.children
+        ]
+        if isinstance(node, And) == positive:  # all of the children must hold
             if all(matched for matched, _ in results):
                 return True, [word for _, words in results for word in words]
             return False, []

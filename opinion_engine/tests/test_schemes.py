@@ -318,6 +318,13 @@ def test_it_matches_nothing_without_schemes():
         ("near_pair", "NEAR/3(泽州|高平, 聚集)", "高平人聚集", ["高平", "聚集"]),
         ("as_written", "COVID AND 晋城", "晋城covid", ["晋城", "COVID"]),
         ("repeated_word_once", "泽州 OR (泽州 AND 疫情)", "泽州疫情", ["泽州", "疫情"]),
+        # Found by a long randomised run of the property below: a matching scheme with no
+        # reason, because a NOT dropped the reasons of what it negated.
+        ("double_negation", "!!泽州", "泽州疫情", ["泽州"]),
+        ("de_morgan", "疫情 NOT (NOT 泽州 OR 演习)", "泽州疫情", ["泽州", "疫情"]),
+        ("de_morgan_not_matching", "疫情 NOT (NOT 泽州 OR 演习)", "泽州疫情演习", []),
+        ("negated_near_absent", "泽州 NOT NEAR/3(聚集, 演习)", "泽州聚集", ["泽州"]),
+        ("double_negated_near", "NOT NOT NEAR/3(泽州, 聚集)", "泽州人聚集", ["泽州", "聚集"]),
     ],
 )
 def test_it_explains_which_words_matched(_case, expression, text, expected):
@@ -498,4 +505,9 @@ def test_the_compiled_set_matches_what_the_expression_means(tree, texts):
         assert error.message == schemes_module.E_ONLY_EXCLUSIONS
         return
     for text in texts:
-        assert (scheme_set.match(text.lower()) == ["s"]) is oracle(tree, text.lower()), text
+        matched = oracle(tree, text.lower())
+        assert (scheme_set.match(text.lower()) == ["s"]) is matched, text
+        # Every match has its reasons, each a word the text holds.
+        reasons = scheme_set.explain(text.lower(), "s")
+        assert bool(reasons) is matched, text
+        assert all(word.lower() in text.lower() for word in reasons), (text, reasons)
