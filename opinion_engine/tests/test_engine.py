@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opinion_engine.engine import Engine
+from opinion_engine.risk import level_for
 from opinion_engine.tests import hostile
 from opinion_engine.types import Debunk, Post, Scheme
 
@@ -131,10 +132,22 @@ def test_any_posts_come_out_analysed_in_order_without_errors(engine, batch):
     assert [p.external_id for p in out] == [str(i) for i in range(len(batch))]
     for analysed in out:
         assert analysed.meta.get("errors") is None, (analysed.text, analysed.meta["errors"])
-        assert analysed.risk is not None
+        risk = analysed.risk
+        assert 0.0 <= risk.score <= 100.0
+        assert risk.level == level_for(risk.score)
+        # A score comes with its reasons, in words the analyst reads, for every category named.
+        assert (risk.score > 0) is any(reason.weight > 0 for reason in risk.reasons)
+        assert set(risk.categories) <= {reason.category for reason in risk.reasons}
+        assert all(hostile.in_chinese(reason.text) for reason in risk.reasons), risk.reasons
         assert analysed.sentiment in ("negative", "neutral", "positive")
         assert 0.0 <= analysed.rumour_score <= 1.0
         analysed.normalized.encode("utf-8")
     for event in engine.events():
         event.label.encode("utf-8")  # storable
         assert event.size >= len(event.post_keys) > 0
+        # The volume curve counts the event's dated posts, hour by hour, in order.
+        starts = [start for start, _ in event.timeline]
+        assert starts == sorted(set(starts))
+        assert sum(count for _, count in event.timeline) <= event.size
+        if event.first_seen is not None:
+            assert event.first_seen <= event.last_seen
