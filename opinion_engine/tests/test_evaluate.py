@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opinion_engine import evaluate
-from opinion_engine.datasets import map_label, read_labelled
+from opinion_engine.datasets import EMOTIONS, RUMOUR, SENTIMENTS, map_label, read_labelled
 from opinion_engine.errors import DatasetError
 from opinion_engine.tests import hostile
 
@@ -182,3 +182,8 @@ def test_any_file_is_read_as_labelled_rows_or_refused_with_a_message(content, ta
             assert str(error)
             return
     assert len(data.texts) == len(data.labels)
+    # What is kept is a post with one of the task's labels; everything else was counted.
+    assert all(text.strip() for text in data.texts)
+    classes = {"emotion": EMOTIONS, "sentiment": SENTIMENTS, "rumour": RUMOUR}.get(task)
+    if classes is not None:
+        assert set(data.labels) <= set(classes)

@@ -1,7 +1,7 @@
 import pytest
 
 from opinion_engine.normalize import Normalizer
-from opinion_engine.risk import HIGH, MEDIUM, RiskScorer, find_words, level_for
+from opinion_engine.risk import RiskScorer, find_words, level_for
 from opinion_engine.types import Debunk, Post
 
 DEBUNKS = {"shuanghuanglian": Debunk(id="shuanghuanglian", claim="双黄连可预防新冠")}
@@ -160,13 +160,15 @@ def test_a_post_refuting_a_known_rumour_carries_no_rumour_risk():
     assert post.risk.level == "low"
 
 
-@pytest.mark.parametrize(("rumour_score", "flagged"), [(0.87, True), (0.3, False)])
+@pytest.mark.parametrize(
+    ("rumour_score", "flagged"), [(0.87, True), (0.5, True), (0.4999, False), (0.3, False)]
+)
 def test_the_rumour_model_counts_from_one_half(rumour_score, flagged):
     post = score("听说明天全市停水停电，赶紧囤水。", rumour_score=rumour_score)
 
     assert ("rumour" in post.risk.categories) is flagged
     if flagged:
-        assert reason_texts(post, "rumour") == ["谣言模型判断为疑似谣言（0.87）"]
+        assert reason_texts(post, "rumour") == [f"谣言模型判断为疑似谣言（{rumour_score:.2f}）"]
 
 
 def test_negative_sentiment_raises_a_risky_post_and_is_explained():
@@ -240,10 +242,11 @@ def test_the_score_is_capped_at_100():
     ("value", "level"),
     [
         (0.0, "low"),
-        (MEDIUM - 0.1, "low"),
-        (MEDIUM, "medium"),
-        (HIGH - 0.1, "medium"),
-        (HIGH, "high"),
+        (29.9, "low"),
+        (30.0, "medium"),
+        (59.9, "medium"),
+        (60.0, "high"),
+        (100.0, "high"),
     ],
 )
 def test_levels_follow_the_documented_thresholds(value, level):

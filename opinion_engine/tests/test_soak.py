@@ -50,7 +50,8 @@ def test_the_soak_prints_one_line_with_every_segment(tmp_path, capsys):
     assert result["source_posts"] == 10
     assert [s["posts"] for s in result["segments"]] == [50, 100, 120]
     assert all(s["cpu_posts_per_s"] > 0 for s in result["segments"])
-    assert result["peak_rss_mb"] >= result["rss_mb_built"]
+    # 120 posts of state: the engine cannot have grown by anything like a soak's 200 MB.
+    assert result["peak_rss_mb"] - result["rss_mb_built"] < 50
 
 
 @pytest.mark.parametrize(

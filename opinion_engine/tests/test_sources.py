@@ -490,6 +490,7 @@ def test_any_file_is_read_or_refused_as_a_whole(content, name):
     assert balanced(report)
     assert len(report.posts) == report.accepted
     for post in report.posts:
+        assert post.text.strip()  # a blank row is counted, never kept
         # A database (PostgreSQL's text and jsonb) can store what was read.
         post.text.encode("utf-8")
         json.dumps(post.meta, ensure_ascii=False, default=str).encode("utf-8")

@@ -45,11 +45,14 @@ def test_the_batch_segmenter_cuts_every_post_as_the_definition_does():
     rng = np.random.default_rng(0)
     pieces = [*segment.words[:3000:7], *(w[:-1] for w in segment.words[:3000:11]), "，", " ", "😷"]
     texts += ["".join(rng.choice(pieces, size=rng.integers(1, 60))) for _ in range(300)]
-    for first in range(0, len(texts), 37):  # batches of several sizes, one of a single post
+    for first in range(0, len(texts), 37):  # batches of 37 posts and the rest
         chunk = texts[first : first + 37]
         flat, lengths = segment.batch(chunk)
-        parts = np.split(flat, np.cumsum(lengths)[:-1]) if len(chunk) else []
+        parts = np.split(flat, np.cumsum(lengths)[:-1])
         assert [part.tolist() for part in parts] == [segment(text) for text in chunk]
+    for text in ["", "口罩" * 500, texts[0]]:  # a batch of a single post
+        flat, lengths = segment.batch([text])
+        assert flat.tolist() == segment(text) and lengths.tolist() == [len(segment(text))]
     assert [len(ids) for ids in wordcnn.segment_all(texts)] == [len(segment(t)) for t in texts]
     flat, lengths = segment.batch([])
     assert len(flat) == 0 and len(lengths) == 0
