@@ -68,10 +68,12 @@ def poll_source(source: Source) -> PollResult:
         parsed = feedparser.FeedParserDict(bozo=True, bozo_exception=error, entries=[])
     Source.objects.filter(pk=source.pk).update(last_polled_at=now)
     status = getattr(parsed, "status", 200)
-    if parsed.bozo and not parsed.entries:
-        result.error = f"无法读取订阅源：{parsed.get('bozo_exception', '')}"[:300]
-    elif status >= 400:
+    # The status first: a missing feed's error page is not XML either, and "HTTP 404" tells
+    # the person fixing the address more than the parser's complaint about that page.
+    if status >= 400:
         result.error = f"订阅源返回 HTTP {status}"
+    elif parsed.bozo and not parsed.entries:
+        result.error = f"无法读取订阅源：{parsed.get('bozo_exception', '')}"[:300]
     if result.error:
         ingest.record_rejection(source, ingest.BatchRejected(502, result.error))
         return result

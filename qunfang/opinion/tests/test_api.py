@@ -55,9 +55,12 @@ def test_a_bare_array_is_accepted_and_a_resend_is_idempotent(source):
 def test_without_a_valid_token_nothing_is_read_or_written(source, token):
     client = Client(HTTP_HOST="127.0.0.1")
     headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
-    response = client.post(URL, data=b"[]", content_type="application/json", **headers)
+    # A batch the right token would have stored.
+    body = json.dumps([{"id": "1", "text": "泽州"}]).encode()
+    response = client.post(URL, data=body, content_type="application/json", **headers)
     assert response.status_code == 401
     assert not Post.objects.exists()
+    assert counters(source) == (0, 0)  # not even counted as a rejected batch of this source
 
 
 def test_an_inactive_source_is_refused(source):

@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from qunfang.opinion.feeds import poll_source
-from qunfang.opinion.models import Post
+from qunfang.opinion.models import Post, SourceRejection
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>泽州新闻</title>
@@ -46,13 +46,18 @@ def test_a_feed_is_polled_and_polled_again_without_duplicates(source, server):
     assert (second.accepted, second.duplicates) == (0, 2)
 
 
-def test_a_broken_feed_is_recorded_not_raised(source, server):
-    source.feed_url = f"{server}/missing.xml"
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("missing.xml", "订阅源返回 HTTP 404"), ("broken.xml", "无法读取订阅源：")],
+)
+def test_a_broken_feed_is_recorded_not_raised(source, server, name, error):
+    source.feed_url = f"{server}/{name}"
     source.save()
     result = poll_source(source)
-    assert result.error
+    assert result.error.startswith(error), result.error
     source.refresh_from_db()
     assert source.rejected_batches == 1 and source.last_polled_at is not None
+    assert SourceRejection.objects.get(source=source).status == 502
     assert not Post.objects.exists()
 
 

@@ -75,8 +75,19 @@ def test_ingest_stores_the_analysis_and_places_the_post_in_the_region_it_concern
     assert post.region_code == cast.village.code  # the most specific region named, in scope
     assert post.local is True
     assert post.epidemic is True
-    assert post.sentiment in {"negative", "neutral", "positive"}
-    assert post.risk_level in {"low", "medium", "high"}
+    assert cast.village.code in post.concerns
+    assert post.fingerprint != 0  # the near-duplicate stage's signature, for later copies
+    # The risk stage's verdict: no risk category, so a score of 0, but the modifiers it found
+    # stored as reasons in the analyst's words.
+    assert (post.risk_score, post.risk_level, post.risk_categories) == (
+        0.0,
+        "low",
+        ",epidemic,local,",
+    )
+    assert {r["category"]: r["text"][:3] for r in post.reasons} == {
+        "epidemic": "涉疫：",
+        "local": "涉及本",
+    }
 
 
 def test_a_post_about_nowhere_in_particular_stays_with_its_source(source, cast):

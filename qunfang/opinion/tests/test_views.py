@@ -38,6 +38,9 @@ def world(cast, source, town_source, other_source):
     other_debunk = services.debunk_save(
         actor=cast.superuser, region=cast.other_town, claim="米山镇封村了"
     )
+    other_scheme = services.scheme_save(
+        actor=cast.superuser, region=cast.other_town, name="米山疫情", expression="米山 AND 疫情"
+    )
     other_ticket = services.ticket_create(
         actor=cast.superuser,
         department=department_create(
@@ -54,6 +57,7 @@ def world(cast, source, town_source, other_source):
         "other_alert": other_alert,
         "other_event": other_event,
         "other_debunk": other_debunk,
+        "other_scheme": other_scheme,
         "other_ticket": other_ticket,
     }
 
@@ -76,12 +80,20 @@ def test_the_feed_is_scoped(cast, world):
 
 def test_a_feed_filter_beyond_any_id_is_ignored_not_a_500(cast, world):
     client = client_for(cast.hq)
-    for path in (reverse("opinion:feed"), reverse("opinion:feed_export")):
-        response = client.get(path, {"event": "99999999999999999999999"})
-        assert response.status_code == 200, path
+    impossible = {"event": "99999999999999999999999"}
+    response = client.get(reverse("opinion:feed"), impossible)
+    assert response.status_code == 200
+    # Ignored, and said so: the feed is the unfiltered one, not an empty one.
+    assert {p.pk for p in response.context["posts"]} == {world["district"].pk, world["town"].pk}
+    assert "部分筛选条件无效，已忽略。" in [str(m) for m in response.context["messages"]]
+    response = client.get(reverse("opinion:feed_export"), impossible)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    texts = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True) if row[3]}
+    assert {world["district"].text, world["town"].text} <= texts
 
 
-def test_objects_of_another_county_answer_404(cast, world):
+def test_objects_of_another_county_are_refused_and_left_unchanged(cast, world):
     urls = [
         reverse("opinion:post", args=[world["other"].pk]),
         reverse("opinion:source", args=[world["other"].source_id]),
@@ -91,14 +103,23 @@ def test_objects_of_another_county_answer_404(cast, world):
         reverse("opinion:alert_dismiss", args=[world["other_alert"].pk]),
         reverse("opinion:source_token", args=[world["other"].source_id]),
         reverse("opinion:source_upload", args=[world["other"].source_id]),
-        reverse("opinion:scheme_edit", args=[999999]),
+        reverse("opinion:scheme_edit", args=[world["other_scheme"].pk]),
         reverse("opinion:ticket_new") + f"?post={world['other'].pk}",
     ]
     assert_urls_refused(
         cast.hq,
         urls,
-        unchanged=[world["other_alert"], world["other"].source, world["other_ticket"]],
+        unchanged=[
+            world["other_alert"],
+            world["other"].source,
+            world["other_ticket"],
+            world["other_scheme"],
+        ],
     )
+    # The pages of objects outside the scope do not admit they exist.
+    client = client_for(cast.hq)
+    for url in [*urls[:5], urls[8]]:
+        assert client.get(url).status_code == 404, url
 
 
 def test_people_without_the_opinion_line_are_refused(cast, world):
@@ -268,12 +289,19 @@ def test_an_unreadable_upload_gets_a_chinese_message_and_writes_nothing(
 def test_an_upload_of_the_wrong_kind_writes_nothing(cast, source):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    # Readable posts, under a name no reader is for: refused by its kind, not by its content.
     response = client_for(cast.hq).post(
         reverse("opinion:source_upload", args=[source.pk]),
-        {"file": SimpleUploadedFile("posts.exe", b"MZ\x90\x00", content_type="application/x")},
+        {
+            "file": SimpleUploadedFile(
+                "posts.exe", "weibo_id,text\n1,泽州\n".encode(), content_type="x"
+            )
+        },
         follow=True,
     )
     assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert "只接受 CSV、TSV、JSONL 文件（可 .gz 压缩）。" in texts, texts
     assert not Post.objects.exists()
 
 
