@@ -64,9 +64,13 @@ def test_valid_exactly_when_the_check_character_matches():
         first17 = f"{rng.randrange(110000, 660000)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
         number = first17 + check_char(first17)
         assert is_valid_id_number(number)
-        position = rng.randrange(14, 17)
-        digit = str((int(number[position]) + rng.randrange(1, 10)) % 10)
-        assert not is_valid_id_number(number[:position] + digit + number[position + 1 :])
+        position = rng.randrange(18)  # the place, the birth date, the sequence or the check
+        if position == 17:
+            other = rng.choice([c for c in "0123456789X" if c != number[17]])
+        else:
+            other = str((int(number[position]) + rng.randrange(1, 10)) % 10)
+        changed = number[:position] + other + number[position + 1 :]
+        assert not is_valid_id_number(changed), changed
 
 
 def test_masking_keeps_the_place_and_the_last_four():
