@@ -23,7 +23,8 @@ class HealthCheckForm(forms.Form):
             "invalid": _("体温请填数字，如 36.5"),
             "min_value": _("体温应在 34.0–43.0 ℃ 之间"),
             "max_value": _("体温应在 34.0–43.0 ℃ 之间"),
-            "max_digits": _("体温请填数字，如 36.5"),
+            # Three digits in all: 36.55 breaks this before the decimal-places rule is read.
+            "max_digits": _("体温保留一位小数，如 36.5"),
             "max_decimal_places": _("体温保留一位小数，如 36.5"),
         },
     )

@@ -35,7 +35,7 @@ def test_a_village_cadre_asking_for_the_town_still_gets_only_their_village(cast,
     assert_queryset_scoped(
         lambda user: LISTS[kind](user, region=cast.town),
         user=cast.village_cadre,
-        visible=[],
+        visible=[made.own],
         hidden=[made.sibling, made.foreign],
     )
 

@@ -48,8 +48,10 @@ def test_the_overview_page_shows_the_counts(cast):
     from qunfang.org.testing import client_for
 
     make_person(cast.village, name="甲", tag="elderly")
-    body = (
-        client_for(cast.village_cadre).get("/residents/?start=2020-01-01&end=bad").content.decode()
-    )
+    response = client_for(cast.village_cadre).get("/residents/?start=2020-01-01&end=bad")
+    body = response.content.decode()
     assert "民政工作统计" in body
-    assert "独居/空巢/困难老人" in body
+    # The count itself, under its label; the unreadable end date falls back to today.
+    assert ("独居/空巢/困难老人", 1) in response.context["per_tag"]
+    assert response.context["vulnerable"] == 1
+    assert response.context["end"] == timezone.localdate()

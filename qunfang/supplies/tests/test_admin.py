@@ -58,8 +58,21 @@ def test_movements_and_the_ledger_are_read_only(cast, rows):
     assert change.status_code == 200
     assert 'name="_save"' not in change.content.decode()
     before = sorted(movement.lines.values_list("quantity", flat=True))
-    client.post(f"/admin/supplies/movement/{movement.pk}/change/", {"donor": "改过"})
-    client.post(f"/admin/supplies/movement/{movement.pk}/delete/", {"post": "yes"})
+    # Refused as writes, not merely as incomplete forms.
+    assert (
+        client.post(
+            f"/admin/supplies/movement/{movement.pk}/change/", {"donor": "改过"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/admin/supplies/movement/{movement.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    entry = movement.entries.first()  # the ledger line the movement wrote
+    for action in ("change", "delete"):
+        url = f"/admin/supplies/stockentry/{entry.pk}/{action}/"
+        assert client.post(url, {"post": "yes"}).status_code == 403, url
     movement.refresh_from_db()
     after = sorted(movement.lines.values_list("quantity", flat=True))
     assert (movement.donor, after) == ("晋城市慈善总会", before)

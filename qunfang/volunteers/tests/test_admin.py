@@ -52,7 +52,8 @@ def test_numbers_are_masked_and_records_never_added_or_deleted_here(cast, made):
 
 def test_a_sign_up_cannot_be_approved_in_the_admin(cast, made):
     url = f"{CHANGELISTS['signups']}{made.signups.own.pk}/change/"
-    client_for(cast.town_cadre).post(url, {"status": "approved"})
+    response = client_for(cast.town_cadre).post(url, {"status": "approved"})
+    assert response.status_code == 403  # refused as a change, not merely an invalid form
     made.signups.own.refresh_from_db()
     assert made.signups.own.status == "pending"
 
