@@ -85,8 +85,10 @@ def test_a_village_cadre_never_sees_the_sibling_villages_rows(
     assert "王五" not in pages["relief:assistance"]
     assert f'id="care-{care.own.pk}"' in pages["relief:care"]
     assert "王小花" not in pages["relief:care"]
+    assert f'id="event-{events.own.pk}"' in pages["relief:events"]
     assert f'id="event-{events.sibling.pk}"' not in pages["relief:events"]
     assert "钱家" not in pages["relief:events"]
+    assert "南村村民政事务群" in pages["relief:wechat"]
     assert "原家村民政事务群" not in pages["relief:wechat"]
     assert "外县民政事务群" not in pages["relief:wechat"]
 

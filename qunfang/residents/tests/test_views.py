@@ -103,7 +103,11 @@ def test_the_admin_is_scoped(cast, people):
 
 
 def test_the_round_lists_alerts_then_vulnerable_and_hides_others(cast, people):
-    body = client_for(cast.village_cadre).get("/residents/round/").content.decode()
+    # Tagged but with no alert: after 王秀英, who has one, though its name and household come first.
+    make_person(cast.village, name="丁婆婆", tag="elderly", register_no="0000")
+    response = client_for(cast.village_cadre).get("/residents/round/")
+    assert [p.name for p in response.context["page"]] == ["王秀英", "丁婆婆"]
+    body = response.content.decode()
     assert "王秀英" in body
     assert "李明" not in body
     assert "赵大" not in body
@@ -164,13 +168,17 @@ def test_a_bad_temperature_is_a_message_not_a_500(cast, people, temperature, mes
 
 def test_overdue_alerts_stand_out(cast, people):
     Alert.objects.filter(pk=people["own_alert"].pk).update(due_at="2020-01-01T00:00:00Z")
+    health_check_record(
+        actor=cast.village_cadre, person=people["plain"], method="phone", cough=True
+    )
     body = client_for(cast.village_cadre).get("/residents/alerts/").content.decode()
-    assert 'class="overdue"' in body
-    assert "超时" in body
+    assert body.count('class="overdue"') == 1
+    assert body.count('<strong class="danger">超时</strong>') == 1
+    assert "李明" in body  # the alert still within its time
     overdue = (
         client_for(cast.village_cadre).get("/residents/alerts/?state=overdue").content.decode()
     )
-    assert "王秀英" in overdue
+    assert "王秀英" in overdue and "李明" not in overdue
 
 
 def test_an_alert_moves_from_its_page(cast, people):
@@ -285,10 +293,25 @@ def test_unreadable_uploads_get_a_clear_message(cast, name, data, message):
 
 
 def test_the_audit_page_shows_completeness(cast, people):
-    body = client_for(cast.town_cadre).get("/residents/audit/?days=2").content.decode()
+    from qunfang.core.ledgers import ledger_import
+    from qunfang.core.spreadsheets import write_csv
+
+    # The village's roster names 王秀英 (in the ledger) and one person who is not.
+    own = decrypt(people["own"].id_number)
+    rows = [[people["own"].household.register_no, "王秀英", own], ["0099", "钱七", make_id()]]
+    data = write_csv(["户号", "姓名", "身份证号"], rows)
+    imported = ledger_import(
+        actor=cast.town_cadre, region=cast.village, ledger_name="roster", data=data
+    )
+    assert imported.written, imported.errors
+    response = client_for(cast.town_cadre).get("/residents/audit/?days=2")
+    body = response.content.decode()
     assert "完整性核查" in body
-    assert "未导入名册" in body
-    assert client_for(cast.town_cadre).get("/residents/audit/?days=abc").status_code == 200
+    assert "50.0%" in body  # the village, and the town, whose only roster it is
+    assert "未导入名册" in body  # the sibling village
+    assert "困难对象2天未巡查" in body
+    fallback = client_for(cast.town_cadre).get("/residents/audit/?days=abc")
+    assert fallback.status_code == 200 and fallback.context["days"] == 3
 
 
 def test_an_oversized_upload_is_refused_before_it_is_read(cast, monkeypatch):
