@@ -59,7 +59,7 @@ PROGRAMME = {
         # was a TypeError inside Django.
         ({"schedule": "07:30, -1"}, "格式不对"),
         # Django's JSON box let this reach json's int().
-        ({"schedule": "9" * 5000}, "300"),
+        ({"schedule": "9" * 5000}, "确保该变量包含不超过 300 字符"),
         ({"end_date": "9999-12-31"}, "日期应在 1900-01-01 至 2100-12-31 之间"),
     ],
 )

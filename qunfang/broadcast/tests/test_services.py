@@ -259,7 +259,17 @@ def test_a_fault_is_dispatched_once_and_only_to_someone_who_may_repair_there(cas
 
 
 @pytest.mark.parametrize("persona", ["village_cadre", "other_town_cadre", "volunteer"])
-def test_only_repairers_of_the_region_dispatch_and_close(cast, orders, faults, persona):
+def test_only_repairers_of_the_region_dispatch(cast, faults, persona):
+    with pytest.raises(PermissionDenied):
+        services.fault_dispatch(
+            actor=getattr(cast, persona), fault=faults.own, team="town", crew="x"
+        )
+    assert statuses(faults.own) == ["open"]
+    assert not WorkOrder.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["village_cadre", "other_town_cadre", "volunteer"])
+def test_only_repairers_of_the_region_close(cast, orders, faults, persona):
     user = getattr(cast, persona)
     with pytest.raises(PermissionDenied):
         services.order_close(actor=user, order=orders.own, cause="silent")
@@ -280,9 +290,14 @@ def test_a_repair_cannot_predate_its_report(cast, orders, faults):
     assert statuses(orders.own) == ["assigned"]
 
 
-def test_a_new_terminal_has_no_faults(cast):
-    terminal = register(cast.superuser, cast.village, "NEW-1")
-    assert terminal.faults.count() == 0
+def test_a_new_terminal_never_heard_from_is_not_judged_silent(cast):
+    terminal = services.terminal_register(
+        actor=cast.superuser, region=cast.village, code="NEW-1", location="村委会楼顶"
+    )
+    assert terminal.last_heartbeat_at is None
+    assert services.terminals_sweep(minutes=0) == []
+    assert statuses(terminal) == ["online"]
+    assert not Fault.objects.exists()
 
 
 def test_a_terminal_with_an_open_fault_cannot_be_taken_out_of_service(cast, terminals, faults):

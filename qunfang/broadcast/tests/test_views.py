@@ -108,13 +108,29 @@ def test_objects_of_a_sibling_village_are_a_404(cast, orders):
         reverse("broadcast:close", args=[foreign.pk]), {"cause": "silent"}
     )
     assert response.status_code == 404
+    # Not a 403: no page admits the other's rows exist.
+    village, town = client_for(cast.village_cadre), client_for(cast.town_cadre)
+    for name, pk in (
+        ("broadcast:fault", sibling.fault_id),
+        ("broadcast:terminal", sibling.fault.terminal_id),
+        ("broadcast:report_terminal", sibling.fault.terminal_id),
+    ):
+        assert village.get(reverse(name, args=[pk])).status_code == 404, name
+    for name, pk in (
+        ("broadcast:terminal_service", foreign.fault.terminal_id),
+        ("broadcast:dispatch", foreign.fault_id),
+        ("broadcast:arrive", foreign.pk),
+    ):
+        assert town.post(reverse(name, args=[pk])).status_code == 404, name
 
 
 def test_lists_show_only_the_users_subtree(cast, orders):
     client = client_for(cast.village_cadre)
-    pages = "".join(body(client.get(reverse(name))) for name in READ_PAGES)
-    assert "NC-200-01" in pages
-    assert "NC-201-01" not in pages and "MS-01" not in pages
+    pages = {name: body(client.get(reverse(name))) for name in READ_PAGES}
+    for name in ("broadcast:terminals", "broadcast:report", "broadcast:faults"):
+        assert "NC-200-01" in pages[name], name
+    everything = "".join(pages.values())
+    assert "NC-201-01" not in everything and "MS-01" not in everything
 
 
 def test_a_cadre_reports_on_the_phone_page_and_a_second_report_is_refused(cast, terminals):

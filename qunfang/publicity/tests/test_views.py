@@ -90,6 +90,12 @@ def test_objects_of_a_sibling_village_are_a_404(cast, records):
         {"reads": "9", "reprints": "0"},
     )
     assert response.status_code == 404
+    # Not a 403: the page does not admit the row exists.
+    announcement = reverse("publicity:announcement", args=[sibling.announcement.pk])
+    assert client.get(announcement).status_code == 404
+    assert (
+        client.post(reverse("publicity:channel", args=[sibling.announcement.pk])).status_code == 404
+    )
 
 
 @pytest.mark.parametrize("reads", ["99999999999999999999999", "2147483648", "-1", "1.5"])
@@ -115,6 +121,10 @@ def test_lists_show_only_the_users_subtree(cast, records):
     assert "原家" not in "".join(pages.values())
     assert "米山" not in "".join(pages.values())
     assert "南村日报" in pages["publicity:press"]
+    # Each list shows its own rows: an empty page would pass the checks above.
+    assert "南村青年突击队" in pages["publicity:articles"]
+    assert "南村一封信" in pages["publicity:materials"]
+    assert "南村科学防护" in pages["publicity:experts"]
 
 
 def test_the_menu_offers_publicity_to_those_who_run_it(cast):
@@ -124,7 +134,11 @@ def test_the_menu_offers_publicity_to_those_who_run_it(cast):
 
 
 def test_the_overview_says_the_summary_sentences_and_carries_chart_data(cast, records):
-    page = body(client_for(cast.town_cadre).get(reverse("publicity:overview")))
+    response = client_for(cast.town_cadre).get(reverse("publicity:overview"))
+    chart = response.context["chart"]
+    assert chart["values"][chart["labels"].index("公开信")] == 200
+    assert dict(zip(chart["series"], chart["issued"], strict=True))["南村通告"] == 1
+    page = body(response)
     assert "《南村通告》，目前，已发布1期" in page
     assert "发放、张贴公开信、倡议书200份" in page
     assert "合计阅读量2000人次" in page
