@@ -41,7 +41,8 @@ def test_the_application_admin_shows_masked_numbers_and_audits_changes(cast, fai
     client = client_for(cast.hq)
     url = f"/admin/enterprises/application/{application.pk}/change/"
     page = client.get(url).content.decode()
-    assert "136****1111" in page and application.phone not in page
+    # Neither the number nor its ciphertext.
+    assert "136****1111" in page and "13600001111" not in page and application.phone not in page
     assert client.post(url, {"status": "contacted"}).status_code == 302
     assert Application.objects.get().status == "contacted"
     assert AuditEvent.objects.filter(target=f"求职申请 {application.pk}（后台）").exists()

@@ -31,7 +31,8 @@ def test_the_admin_shows_no_encrypted_field_and_audits_a_correction(cast, calls)
     client = client_for(cast.hq)
     page = client.get(f"/admin/hotlines/call/{calls.own.pk}/change/").content.decode()
     assert "138****5678" in page
-    assert calls.own.caller_phone not in page and calls.own.notes not in page
+    assert calls.own.caller_phone not in page and calls.own.notes not in page  # ciphertexts
+    assert "13812345678" not in page and "睡不着" not in page  # and what they hold
     response = client.post(
         f"/admin/hotlines/call/{calls.own.pk}/change/",
         {

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qunfang.org.access import (
     Scope,
+    _minimal_roots,
     access_region,
     can,
     home_region,
@@ -131,8 +132,14 @@ def test_home_region_is_the_widest_membership(cast):
     assert home_region(cast.superuser).code == "1405"
 
 
-def test_scope_roots_never_nest():
-    scope = Scope(roots=("1405", "140525"))
+def test_scope_roots_never_nest(cast):
+    assert _minimal_roots({"1405", "140525", "140525100200", "1404"}) == ("1404", "1405")
+    # Memberships at the district and in one of its villages: one root, the district.
+    membership_create(
+        actor=cast.superuser, user=cast.town_cadre, region=cast.village, role=Role.VILLAGE_CADRE
+    )
+    assert scope_for(cast.town_cadre).roots == (cast.town.code,)
+    scope = Scope(roots=("1405",))
     assert scope.covers("140525100200")
     assert not scope.covers("1404")
 

@@ -30,11 +30,14 @@ def test_every_page_renders_for_every_role(cast, persona):
 
 
 def test_the_home_page_shows_the_users_region_in_chinese(cast):
-    body = client_for(cast.town_cadre).get("/").content.decode()
-    assert "南村镇" in body
+    response = client_for(cast.town_cadre).get("/")
+    body = response.content.decode()
+    assert "<h1>南村镇" in body
     assert "下级区域" in body
-    assert "南村村" in body
-    assert "原家村" in body
+    # The table of its villages (the region switcher names them too, so the rows are read).
+    children = {row["region"] for row in response.context["children"]}
+    assert {cast.village, cast.sibling_village} <= children
+    assert f'href="{cast.village.get_absolute_url()}">南村村</a>' in body
     assert "米山镇" not in body
 
 
@@ -44,8 +47,12 @@ def test_a_village_cadre_is_refused_a_sibling_village_everywhere(cast):
         for name, _route in url_patterns_with("code")
     ]
     assert foreign, "no routes take a region code"
+    grids = Region.objects.filter(parent=cast.sibling_village).count()
     assert_urls_refused(cast.village_cadre, foreign, unchanged=[cast.sibling_village])
-    assert not Region.objects.filter(parent=cast.sibling_village, name="x").exists()
+    # A complete form to add a grid there is refused as if the village did not exist.
+    url = reverse("org:grid_create", kwargs={"code": cast.sibling_village.code})
+    assert client_for(cast.village_cadre).post(url, {"name": "x"}).status_code == 404
+    assert Region.objects.filter(parent=cast.sibling_village).count() == grids
 
 
 def test_every_code_route_refuses_codes_outside_the_scope(cast):
