@@ -90,10 +90,15 @@ def phone(browser, live_server, request) -> Iterator:
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in, and wait until the page says who is signed in: a failed login stays on the
+    login page, which a URL check alone would not tell apart (it also ends in "/")."""
+    from playwright.sync_api import expect
+
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    expect(page.locator("header .account .who")).to_have_text(username)
 
 
 def shot(page, name: str) -> None:

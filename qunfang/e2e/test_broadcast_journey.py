@@ -35,7 +35,6 @@ def test_a_cadre_reports_a_silent_loudspeaker_and_a_technician_closes_the_order(
 
     # The cadre, on the phone page "喇叭不响了？"
     login(phone, "village_cadre")
-    phone.wait_for_url("**/")
     phone.click("summary")
     phone.click("nav.menu >> text=喇叭不响了？")
     expect(phone.locator("h1")).to_contain_text("喇叭不响了？")
@@ -66,7 +65,6 @@ def test_a_cadre_reports_a_silent_loudspeaker_and_a_technician_closes_the_order(
     # The station technician, at the district, sees the open fault and repairs it.
     phone.context.clear_cookies()
     login(phone, "dept")
-    phone.wait_for_url("**/")
     phone.goto("/broadcast/faults/")
     item = phone.locator(f"#fault-{fault.pk}")
     expect(item).to_contain_text("人为断电")

@@ -21,7 +21,6 @@ def test_a_town_cadre_grants_assistance_first_and_completes_the_paperwork_later(
     granted_on = timezone.localdate() - dt.timedelta(days=40)
 
     login(phone, "town_cadre")
-    phone.wait_for_url("**/")
     phone.click("summary")
     phone.click("nav.menu >> text=临时救助与关爱")
     expect(phone.locator("h1")).to_contain_text("临时救助与关爱")

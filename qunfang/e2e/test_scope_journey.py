@@ -9,7 +9,6 @@ pytestmark = pytest.mark.browser
 def test_a_village_cadre_sees_their_village_and_is_refused_a_sibling(phone, browser_cast):
     cast = browser_cast
     login(phone, "village_cadre")
-    phone.wait_for_url("**/")
     assert phone.locator("h1").inner_text().startswith("南村村")
     assert phone.locator("nav.breadcrumb").inner_text().strip() == "南村村"
     shot(phone, "village-cadre-home")
@@ -40,7 +39,6 @@ def test_a_village_cadre_adds_a_grid_on_a_phone(phone, browser_cast):
 def test_a_town_cadre_switches_to_a_village(phone, browser_cast):
     cast = browser_cast
     login(phone, "town_cadre")
-    phone.wait_for_url("**/")
     phone.select_option("#region-switch", cast.sibling_village.code)
     phone.click("form.switcher button")
     # The switcher keeps the page and changes its region: the overview is now the village's.
