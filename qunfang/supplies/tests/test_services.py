@@ -9,7 +9,7 @@ from qunfang.core.models import AuditEvent
 from qunfang.relief.tests.conftest import add_household, add_person
 from qunfang.residents.models import Person, Relation
 from qunfang.supplies import services
-from qunfang.supplies.models import Movement, MovementLine, StockEntry
+from qunfang.supplies.models import Depot, Movement, MovementLine, StockEntry
 from qunfang.supplies.services import format_quantity
 from qunfang.supplies.tests.conftest import days_ago, donate, line
 
@@ -147,6 +147,29 @@ def convoy(actor, target, items, **kwargs):
     return services.transfer_dispatch(**defaults)
 
 
+def hand_out(actor, depot: Depot, item, quantity, *, unit: str) -> Movement:
+    """A hand-out of one line to a unit, today."""
+    return services.distribution_record(
+        actor=actor,
+        depot=depot,
+        occurred_on=days_ago(0),
+        recipient_kind=Movement.Recipient.UNIT,
+        unit_name=unit,
+        lines=[line(item, quantity)],
+    )
+
+
+def send(actor, source: Depot, target: Depot, item, quantity) -> Movement:
+    """A plain transfer of one line, dispatched today."""
+    return services.transfer_dispatch(
+        actor=actor,
+        source=source,
+        target=target,
+        occurred_on=days_ago(0),
+        lines=[line(item, quantity)],
+    )
+
+
 def test_a_convoy_from_outside_is_in_transit_until_received(cast, items, depots):
     movement = convoy(cast.hq, depots.district, items)
     assert movement.status == Movement.Status.IN_TRANSIT
@@ -193,13 +216,7 @@ def test_a_convoy_from_outside_needs_its_papers(cast, items, depots, _case, chan
 
 
 def test_a_transfer_takes_stock_out_at_once_and_puts_it_in_on_receipt(cast, items, stocked):
-    movement = services.transfer_dispatch(
-        actor=cast.town_cadre,
-        source=stocked.town,
-        target=stocked.village,
-        occurred_on=days_ago(0),
-        lines=[line(items.mask, 300)],
-    )
+    movement = send(cast.town_cadre, stocked.town, stocked.village, items.mask, 300)
     assert balance(stocked.town, items.mask) == 700
     assert balance(stocked.village, items.mask) == 1000
     services.transfer_receive(actor=cast.village_cadre, movement=movement)
@@ -209,34 +226,16 @@ def test_a_transfer_takes_stock_out_at_once_and_puts_it_in_on_receipt(cast, item
 def test_a_transfer_to_a_depot_outside_the_scope_is_refused(cast, items, stocked):
     before = writes()
     with pytest.raises(ValidationError, match="不在您的管辖范围内"):
-        services.transfer_dispatch(
-            actor=cast.town_cadre,
-            source=stocked.town,
-            target=stocked.foreign,
-            occurred_on=days_ago(0),
-            lines=[line(items.mask, 10)],
-        )
+        send(cast.town_cadre, stocked.town, stocked.foreign, items.mask, 10)
     with pytest.raises(ValidationError, match="不在您的管辖范围内"):
-        services.transfer_dispatch(
-            actor=cast.village_cadre,
-            source=stocked.village,
-            target=stocked.sibling,
-            occurred_on=days_ago(0),
-            lines=[line(items.mask, 10)],
-        )
+        send(cast.village_cadre, stocked.village, stocked.sibling, items.mask, 10)
     assert writes() == before
     assert balance(stocked.town, items.mask) == 1000
 
 
 def test_a_transfer_to_its_own_depot_is_refused(cast, items, stocked):
     with pytest.raises(ValidationError, match="不能相同"):
-        services.transfer_dispatch(
-            actor=cast.town_cadre,
-            source=stocked.town,
-            target=stocked.town,
-            occurred_on=days_ago(0),
-            lines=[line(items.mask, 10)],
-        )
+        send(cast.town_cadre, stocked.town, stocked.town, items.mask, 10)
 
 
 def test_an_arrival_before_the_departure_is_refused(cast, items, depots):
@@ -312,25 +311,11 @@ def test_lots_go_out_first_expiring_first_and_expired_lots_never(cast, items, de
     donate(cast.superuser, depots.town, (items.disinfectant, 30, "LATE", later), days=100)
     donate(cast.superuser, depots.town, (items.disinfectant, 20, "SOON", soon), days=100)
     donate(cast.superuser, depots.town, (items.disinfectant, 40, "OLD", days_ago(1)), days=100)
-    movement = services.distribution_record(
-        actor=cast.town_cadre,
-        depot=depots.town,
-        occurred_on=days_ago(0),
-        recipient_kind=Movement.Recipient.UNIT,
-        unit_name="镇卫生院",
-        lines=[line(items.disinfectant, 25)],
-    )
+    movement = hand_out(cast.town_cadre, depots.town, items.disinfectant, 25, unit="镇卫生院")
     taken = {(li.lot_no, li.quantity) for li in movement.lines.all()}
     assert taken == {("SOON", Decimal(20)), ("LATE", Decimal(5))}
     with pytest.raises(ValidationError, match="现有可用25升"):
-        services.distribution_record(
-            actor=cast.town_cadre,
-            depot=depots.town,
-            occurred_on=days_ago(0),
-            recipient_kind=Movement.Recipient.UNIT,
-            unit_name="镇卫生院",
-            lines=[line(items.disinfectant, 26)],
-        )
+        hand_out(cast.town_cadre, depots.town, items.disinfectant, 26, unit="镇卫生院")
 
 
 def test_a_recipient_outside_the_depots_area_is_refused(cast, items, stocked, elder):
@@ -386,22 +371,9 @@ def test_an_inactive_depot_takes_nothing_in_or_out(cast, items, stocked):
     with pytest.raises(ValidationError, match="已停用"):
         donate(cast.superuser, stocked.village, (items.mask, 1))
     with pytest.raises(ValidationError, match="已停用"):
-        services.distribution_record(
-            actor=cast.superuser,
-            depot=stocked.village,
-            occurred_on=days_ago(0),
-            recipient_kind=Movement.Recipient.UNIT,
-            unit_name="卡口",
-            lines=[line(items.mask, 1)],
-        )
+        hand_out(cast.superuser, stocked.village, items.mask, 1, unit="卡口")
     with pytest.raises(ValidationError, match="已停用"):
-        services.transfer_dispatch(
-            actor=cast.superuser,
-            source=stocked.village,
-            target=stocked.town,
-            occurred_on=days_ago(0),
-            lines=[line(items.mask, 1)],
-        )
+        send(cast.superuser, stocked.village, stocked.town, items.mask, 1)
     assert writes() == before
 
 
