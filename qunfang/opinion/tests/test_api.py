@@ -133,6 +133,20 @@ def test_lone_surrogates_are_read_as_replacement_characters(source):
     ]
 
 
+@pytest.mark.parametrize(
+    ("items", "problem"),
+    [
+        ([{"id": "1", "text": "好"}, {"id": "1", "text": "重"}], (1, "id")),
+        ([{"id": "1", "text": "<b>加粗</b>"}], (0, "text")),
+        ([{"id": "1"}], (0, "text")),
+    ],
+)
+def test_each_refused_batch_names_the_item_and_field_at_fault(source, items, problem):
+    response = send(source, items)
+    assert response.status_code == 400
+    assert [(p["index"], p["field"]) for p in response.json()["problems"]] == [problem]
+
+
 def test_item_problems_name_the_item_and_field(source):
     response = send(source, [{"id": "1", "text": "好"}, {"id": "2", "text": "<p>html</p>"}])
     assert response.json()["problems"] == [
