@@ -45,6 +45,7 @@ MODEL_NAMES = ("emotion", "sentiment", "rumour")
 # 5: a model may also read its posts masked (distortion.py), in a second hash space. Only such a
 # model is written as format 5; the others stay format 4, which older code reads too.
 FORMAT_VERSION = 5
+PLAIN_FORMAT = 4  # what a model that does not mask is written as
 # Formats 3 and 4 differ only in how they list the buckets, so a model retrained on a deployment's
 # own posts before format 5 still loads.
 READABLE_FORMATS = (3, 4, 5)
@@ -217,9 +218,9 @@ class AffectTable:
 
 
 @lru_cache(maxsize=4)
-def distorter(characters: str) -> Distorter:
-    """One Distorter per character list (its table takes 30 ms to build)."""
-    return Distorter(characters)
+def distorter(characters: str) -> Distorter | None:
+    """One Distorter per character list (its table takes 30 ms to build); None for no list."""
+    return Distorter(characters) if characters else None
 
 
 @lru_cache(maxsize=1)
@@ -296,7 +297,7 @@ def save_artefact(artefact: Artefact, path: Path) -> None:
 
 
 def format_version(artefact: Artefact) -> int:
-    return FORMAT_VERSION if artefact.distortion else 4
+    return FORMAT_VERSION if artefact.distortion else PLAIN_FORMAT
 
 
 def hash_space(distortion: str) -> int:
@@ -373,8 +374,9 @@ class Scorer:
                 "the models mask posts with different character lists; retrain them together "
                 "with `python -m opinion_engine.train`"
             )
-        self.distorter_ = distorter(masks.pop()) if masks else None
-        self.space_ = hash_space(self.distorter_.characters if self.distorter_ else "")
+        characters = masks.pop() if masks else ""
+        self.distorter_ = distorter(characters)
+        self.space_ = hash_space(characters)
         width = sum(artefact.coef.shape[1] for artefact in artefacts)
         # One row per bucket holds every model's weights (idf folded in) and then each model's
         # idf² for its L2 norm, padded to 16 values. The values are 16-bit fixed point with one

@@ -599,7 +599,7 @@ def train_model(
     )
     space = hash_space(masked)
     rows, buckets = hash_features(
-        normalized[:linear_n], extras[:linear_n], distorter=distorter(masked) if masked else None
+        normalized[:linear_n], extras[:linear_n], distorter=distorter(masked)
     )
     vocabulary, idf = fit_vocabulary(rows, buckets, linear_n, min_df=config.min_df, space=space)
     x = tfidf_matrix(rows, buckets, linear_n, vocabulary, idf, space=space)
