@@ -15,7 +15,6 @@ that has no such columns at all (an empty file, a binary one, another table) rai
 """
 
 import csv
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,7 +110,10 @@ def _rows(path: Path, *, needs_label: bool) -> Iterator[dict[str, str] | None]:
     Raises DatasetError before the first row when the header lacks a text column, or a label
     column where `needs_label`.
     """
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # csv's own field limit (131,072 characters) stays: it is one setting for the whole process,
+    # which the platform's spreadsheet import relies on too, and no post comes near it. A field
+    # over it (an unclosed quote swallowing the lines after it) is a bad row, and reading goes on
+    # after it instead of losing the rest of the file inside one field.
     # surrogateescape keeps going past bytes that are not UTF-8; such rows are caught below.
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)

@@ -1,5 +1,6 @@
 """The evaluate CLI and the CSV layouts it reads, on small files written here."""
 
+import csv
 import json
 import tempfile
 from pathlib import Path
@@ -91,6 +92,26 @@ def test_undecodable_bytes_are_skipped_not_fatal(capsys, tmp_path):
     path.write_bytes("text,label\n武汉加油,happy\n".encode() + b"\xff\xfe bad,angry\n")
     result = run_cli(capsys, "--task", "emotion", "--data", str(path))
     assert result["n"] == 1 and result["skipped"] == 1
+
+
+def test_an_unclosed_quote_costs_the_rows_it_swallows_not_the_rest_of_the_file(tmp_path):
+    # The quote swallows the next lines into one field until csv's 131,072-character limit;
+    # reading goes on after it, so the file's last rows still count.
+    swallowed = "被引号吞掉的行,sad\n" * 20_000
+    path = write(
+        tmp_path / "quote.csv",
+        'text,label\n武汉加油,happy\n"引号没有闭合,angry\n' + swallowed + "最后一行,fear\n",
+    )
+    data = read_labelled(path, "emotion")
+    assert data.texts[0] == "武汉加油" and data.texts[-1] == "最后一行"
+    assert data.skipped >= 1 and len(data.texts) < 20_000
+
+
+def test_reading_a_file_leaves_the_process_csv_limit_alone(tmp_path):
+    # The platform's spreadsheet import refuses a cell over that limit in the same process.
+    before = csv.field_size_limit()
+    read_labelled(write(tmp_path / "ok.csv", "text,label\n武汉加油,happy\n"), "emotion")
+    assert csv.field_size_limit() == before == 131_072
 
 
 def refused(capsys, path: Path, task: str = "emotion") -> str:
