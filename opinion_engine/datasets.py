@@ -1,19 +1,24 @@
 """Reading the labelled CSV layouts of shared/data, and a deployment's own `text,label` files.
 
-A file has a header row, a text column named `text` or `content` and a label column named
-`label`. Labels are mapped to the engine's names per task:
+A file is UTF-8 (or GB18030, as Excel saves CSV on Chinese Windows) with a header row, a text
+column named `text` or `content` and a label column named `label` (or the columns of the
+ncov competition's own file, 微博中文内容 and 情感倾向). Labels are mapped to the engine's names
+per task, in English or Chinese:
 
-- emotion: happy, angry, sad, fear, surprise, neutral (SMP2020-EWECT spells neutral `neural`);
-- sentiment: -1/0/1 or negative/neutral/positive; a six-emotion file is mapped as the SMP
-  SOURCE.md says (angry, sad, fear → negative; happy → positive; neutral → neutral) and its
-  `surprise` rows are excluded, because the evaluation's own classes do not say which way it goes;
-- rumour: fake/real as CHECKED spells them (1/0 are read as fake/real).
+- emotion: happy, angry, sad, fear, surprise, neutral (SMP2020-EWECT spells neutral `neural`, and
+  its Chinese names are 积极, 愤怒, 悲伤, 恐惧, 惊奇, 无情绪);
+- sentiment: -1/0/1, negative/neutral/positive or 消极/中性/积极 (负面/正面 …); a six-emotion
+  file is mapped as the SMP SOURCE.md says (angry, sad, fear → negative; happy → positive;
+  neutral → neutral) and its `surprise` rows are excluded, because the evaluation's own classes
+  do not say which way it goes;
+- rumour: fake/real as CHECKED spells them (1/0 are read as fake/real; 谣言/真实 too).
 
 Rows that cannot be read or carry no usable text or label are counted, never raised. A file
 that has no such columns at all (an empty file, a binary one, another table) raises
 `DatasetError`, naming the columns it found, rather than reading as zero rows.
 """
 
+import codecs
 import csv
 from collections import Counter
 from collections.abc import Iterator
@@ -31,8 +36,10 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "sentiment": SENTIMENTS,
     "rumour": RUMOUR,
 }
-TEXT_COLUMNS = ("text", "content")
-LABEL_COLUMN = "label"
+# The competition's own file for ncov-weibo-sentiment (nCoV_100k_train.labled.csv, see its
+# SOURCE.md) names its columns in Chinese; a copy of it reads as the CSVs of shared/data do.
+TEXT_COLUMNS = ("text", "content", "微博中文内容")
+LABEL_COLUMNS = ("label", "情感倾向")
 
 _EMOTION_ALIASES = {
     "happy": "happy",
@@ -42,6 +49,22 @@ _EMOTION_ALIASES = {
     "surprise": "surprise",
     "neutral": "neutral",
     "neural": "neutral",  # the SMP2020-EWECT files' spelling
+    # SMP2020-EWECT's own Chinese names of the six classes, and the everyday words for them.
+    "积极": "happy",
+    "高兴": "happy",
+    "喜悦": "happy",
+    "快乐": "happy",
+    "愤怒": "angry",
+    "生气": "angry",
+    "悲伤": "sad",
+    "伤心": "sad",
+    "难过": "sad",
+    "恐惧": "fear",
+    "害怕": "fear",
+    "惊奇": "surprise",
+    "惊讶": "surprise",
+    "无情绪": "neutral",
+    "中性": "neutral",
 }
 _EMOTION_TO_SENTIMENT = {
     "happy": "positive",
@@ -58,6 +81,15 @@ _SENTIMENT_ALIASES = {
     "negative": "negative",
     "neutral": "neutral",
     "positive": "positive",
+    # 积极 is positive here, not the emotion happy it names in SMP's own labels (same sentiment).
+    "积极": "positive",
+    "正面": "positive",
+    "正向": "positive",
+    "消极": "negative",
+    "负面": "negative",
+    "负向": "negative",
+    "中性": "neutral",
+    "中立": "neutral",
 }
 _RUMOUR_ALIASES = {
     "fake": "fake",
@@ -67,6 +99,14 @@ _RUMOUR_ALIASES = {
     "real": "real",
     "true": "real",
     "0": "real",
+    "谣言": "fake",
+    "虚假": "fake",
+    "不实": "fake",
+    "假": "fake",
+    "真实": "real",
+    "非谣言": "real",
+    "属实": "real",
+    "真": "real",
 }
 EXCLUDED = "excluded"  # a row that is readable but left out of the task on purpose
 
@@ -114,8 +154,8 @@ def _rows(path: Path, *, needs_label: bool) -> Iterator[dict[str, str] | None]:
     # which the platform's spreadsheet import relies on too, and no post comes near it. A field
     # over it (an unclosed quote swallowing the lines after it) is a bad row, and reading goes on
     # after it instead of losing the rest of the file inside one field.
-    # surrogateescape keeps going past bytes that are not UTF-8; such rows are caught below.
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    # surrogateescape keeps going past bytes the encoding cannot read; such rows are caught below.
+    with path.open(encoding=_encoding(path), errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = [name.strip().lower() for name in next(reader)]
@@ -140,14 +180,28 @@ def _rows(path: Path, *, needs_label: bool) -> Iterator[dict[str, str] | None]:
             yield dict(zip(header, row, strict=True))
 
 
+def _encoding(path: Path, sample: int = 1 << 20) -> str:
+    """UTF-8 (with or without a BOM), or GB18030 for a file whose first megabyte is not UTF-8
+    but reads as GB18030, as Excel and WPS save CSV on Chinese Windows."""
+    with path.open("rb") as handle:
+        head = handle.read(sample)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "utf-8-sig"  # neither: read as UTF-8 and count the rows it cannot read
+
+
 def _check_header(path: Path, header: list[str], *, needs_label: bool) -> None:
     if not all(_is_clean(name) for name in header):
         raise DatasetError(f"{path}: not UTF-8 text")
     missing = []
     if not any(name in header for name in TEXT_COLUMNS):
         missing.append(f"text column ({' or '.join(TEXT_COLUMNS)})")
-    if needs_label and LABEL_COLUMN not in header:
-        missing.append(f"label column ({LABEL_COLUMN})")
+    if needs_label and not any(name in header for name in LABEL_COLUMNS):
+        missing.append(f"label column ({' or '.join(LABEL_COLUMNS)})")
     if missing:
         shown = ", ".join(repr(name[:40]) for name in header[:12]) or "none"
         raise DatasetError(f"{path}: no {' and no '.join(missing)}; its columns: {shown}")
@@ -181,7 +235,7 @@ def read_labelled(path: str | Path, task: str | None) -> LabelledSet:
             out.skipped += 1
             continue
         text = next((row[name] for name in TEXT_COLUMNS if row.get(name)), "")
-        raw_label = row.get(LABEL_COLUMN) or ""
+        raw_label = next((row[name] for name in LABEL_COLUMNS if row.get(name)), "")
         if task is None:
             label: str | None = raw_label.strip()
         else:

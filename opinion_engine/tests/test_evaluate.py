@@ -132,7 +132,7 @@ def test_a_file_without_a_label_column_is_refused_naming_its_columns(capsys, tmp
 
 def test_a_file_without_a_text_column_is_refused(capsys, tmp_path):
     err = refused(capsys, write(tmp_path / "t.csv", "id,label\n1,happy\n"), "sentiment")
-    assert "no text column (text or content)" in err and "label column" not in err
+    assert "no text column (text or content or 微博中文内容)" in err and "label column" not in err
 
 
 def test_a_binary_file_is_refused(capsys, tmp_path):
@@ -167,10 +167,45 @@ def test_a_missing_file_is_an_error_not_a_traceback(capsys, tmp_path):
         ("rumour", "fake", "fake"),
         ("rumour", "real", "real"),
         ("rumour", "maybe", None),
+        # Chinese names: SMP2020-EWECT's own, and what annotators write.
+        ("emotion", "无情绪", "neutral"),
+        ("emotion", "惊奇", "surprise"),
+        ("emotion", "积极", "happy"),
+        ("sentiment", "积极", "positive"),
+        ("sentiment", "负面", "negative"),
+        ("sentiment", "中性", "neutral"),
+        ("sentiment", "愤怒", "negative"),
+        ("sentiment", "惊奇", "excluded"),
+        ("rumour", "谣言", "fake"),
+        ("rumour", "真实", "real"),
+        ("sentiment", "·", None),
     ],
 )
 def test_label_mapping(task, raw, expected):
     assert map_label(task, raw) == expected
+
+
+def test_the_competitions_own_gb18030_file_reads_by_its_chinese_columns(capsys, tmp_path):
+    # nCoV_100k_train.labled.csv as ncov's SOURCE.md names its columns, saved by Excel on Chinese
+    # Windows; its 情感倾向 column holds a few values that are no label at all.
+    rows = [
+        "微博id,微博发布时间,发布人账号,微博中文内容,微博图片,微博视频,情感倾向",
+        "4456068992182160,01月01日 23:38,-精緻的豬豬女-,武汉加油！一定会好起来的,[],[],1",
+        "4456424178427250,01月02日 23:09,CHINA-Q,口罩都买不到，气死了,[],[],-1",
+        "4456797466940200,01月03日 23:52,微博用户,今日新增确诊病例公布,[],[],0",
+        "4457002405640230,01月04日 13:27,某人,这行的标签不是标签,[],[],·",
+    ]
+    path = tmp_path / "nCoV_100k_train.labled.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+    data = read_labelled(path, "sentiment")
+    assert data.texts == [
+        "武汉加油！一定会好起来的",
+        "口罩都买不到，气死了",
+        "今日新增确诊病例公布",
+    ]
+    assert data.labels == ["positive", "negative", "neutral"] and data.skipped == 1
+    result = run_cli(capsys, "--task", "sentiment", "--data", str(path))
+    assert result["n"] == 3 and result["skipped"] == 1
 
 
 def test_read_labelled_keeps_file_order(six_emotion_file):
