@@ -165,6 +165,55 @@ def test_offsets_raise_macro_f1_on_a_skewed_problem():
     )
 
 
+def test_file_balanced_weights_weigh_every_class_alike_within_each_file():
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1, 2])
+    files = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    weights = np.array([1.0, 1, 1, 1, 2, 2, 2, 2, 2])
+    out = train.file_balanced_weights(y, weights, files)
+    for file in (0, 1):
+        rows = files == file
+        per_class = [out[rows & (y == label)].sum() for label in np.unique(y[rows])]
+        assert np.allclose(per_class, per_class[0])  # each class alike within the file
+        assert np.isclose(out[rows].sum(), weights[rows].sum())  # the file keeps its total
+    assert out[0] == 4 / (2 * 3) and out[3] == 4 / (2 * 1)
+    assert np.array_equal(weights, [1.0, 1, 1, 1, 2, 2, 2, 2, 2])  # not changed in place
+
+
+def test_a_model_balanced_per_file_gives_the_svm_file_balanced_weights(monkeypatch):
+    fitted = []
+    real_svc = train._svc
+
+    def recording_svc(c, *, balanced=True):
+        model = real_svc(c, balanced=balanced)
+        real_fit = model.fit
+
+        def fit(x, y, sample_weight=None):
+            fitted.append((model.class_weight, y.copy(), sample_weight.copy()))
+            return real_fit(x, y, sample_weight=sample_weight)
+
+        model.fit = fit
+        return model
+
+    monkeypatch.setattr(train, "_svc", recording_svc)
+    texts, labels = tiny_slice()
+    sources = np.arange(len(texts)) % 2
+    sources[:9] = 0  # the two files' class shares differ
+    weights = np.where(sources == 1, 2.0, 1.0)
+    for flag in (False, True):
+        fitted.clear()
+        config = train.ModelConfig(min_df=1, c=0.5, tune_offsets=False, balance_per_file=flag)
+        train.train_model(
+            "emotion", texts, labels, weights=weights, sources=sources, config=config, folds=3
+        )
+        class_weight, y, sample_weight = fitted[-1]  # the final model, on every row
+        if flag:
+            assert class_weight is None
+            assert np.allclose(sample_weight, train.file_balanced_weights(y, weights, sources))
+        else:
+            assert class_weight == "balanced" and np.array_equal(sample_weight, weights)
+        assert len(fitted) == 4  # three folds and the final model, all weighted alike
+
+
 def test_a_model_configured_without_offsets_ships_none_and_chooses_its_network_without_them():
     texts, labels = tiny_slice()
     config = train.ModelConfig(min_df=1, c=0.5, tune_offsets=False)
