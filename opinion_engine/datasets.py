@@ -196,7 +196,7 @@ def _encoding(path: Path, sample: int = 1 << 20) -> str:
 
 def _check_header(path: Path, header: list[str], *, needs_label: bool) -> None:
     if not all(_is_clean(name) for name in header):
-        raise DatasetError(f"{path}: not UTF-8 text")
+        raise DatasetError(f"{path}: not UTF-8 or GB18030 text")
     missing = []
     if not any(name in header for name in TEXT_COLUMNS):
         missing.append(f"text column ({' or '.join(TEXT_COLUMNS)})")

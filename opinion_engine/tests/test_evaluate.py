@@ -138,7 +138,7 @@ def test_a_file_without_a_text_column_is_refused(capsys, tmp_path):
 def test_a_binary_file_is_refused(capsys, tmp_path):
     path = tmp_path / "b.csv"
     path.write_bytes(b"\xff\xfe\x00\x01\x89PNG\r\n")
-    assert "not UTF-8 text" in refused(capsys, path, "rumour")
+    assert "not UTF-8 or GB18030 text" in refused(capsys, path, "rumour")
 
 
 def test_read_labelled_without_a_task_takes_raw_posts_without_labels(tmp_path):
