@@ -196,6 +196,10 @@ CONFIGS = {
         # false alarm fewer (0.8439 → 0.8540). Trained so, it flagged 2.56% of the unseen ordinary
         # posts instead of 2.32% and cost 7.5% of the pipeline's speed on a quiet host (× SnowNLP
         # 45 → 42), so it stays off (docs/model-card.md, "Twenty-third round").
+        # Not balanced per file (balance_per_file): forward in time without a teacher it found 2
+        # more of 64 fakes for twice the false alarms (14 against 7; 0.8303 → 0.8191) and flagged
+        # 3.45% of unseen ordinary posts instead of 2.87% (docs/model-card.md, "Twenty-eighth
+        # round").
     ),
 }
 # How the method line of an artefact's metadata names its class weights.
